@@ -1,0 +1,73 @@
+import argon2 from "argon2";
+import { rateLimited } from "../errors.js";
+
+export type Argon2Settings = { memoryCost: number; timeCost: number; parallelism: number };
+export type HashingSettings = { concurrency: number; queueMax: number; maxWaitMs: number };
+
+/**
+ * argon2id on libuv's thread pool, behind a bounded queue: the hash is the scarce resource,
+ * so a full queue refuses at once (RATE_LIMITED) instead of hashing for clients that left.
+ */
+export class PasswordHasher {
+  private running = 0;
+  private readonly waiting: Array<{ start: () => void; timer: NodeJS.Timeout }> = [];
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly argon: Argon2Settings,
+    private readonly limits: HashingSettings,
+  ) {}
+
+  get stats() {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  hash(password: string): Promise<string> {
+    return this.slot(() => argon2.hash(password, { type: argon2.argon2id, ...this.argon }));
+  }
+
+  /** Verifies against a stored hash, or against a dummy hash when there is none, so both cost the same. */
+  async verify(hash: string | null | undefined, password: string): Promise<boolean> {
+    const target = hash ?? (await this.dummy());
+    const ok = await this.slot(() => argon2.verify(target, password).catch(() => false));
+    return ok && hash != null;
+  }
+
+  /** True when a stored hash was made with weaker settings than the current ones. */
+  needsRehash(hash: string): boolean {
+    return argon2.needsRehash(hash, this.argon);
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= argon2.hash("gatehouse-dummy-password", { type: argon2.argon2id, ...this.argon });
+    return this.dummyHash;
+  }
+
+  private async slot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limits.concurrency) {
+      if (this.waiting.length >= this.limits.queueMax) throw rateLimited("Too many sign-ins at once; try again shortly.");
+      await new Promise<void>((resolve, reject) => {
+        const entry = {
+          start: () => {
+            clearTimeout(entry.timer);
+            resolve();
+          },
+          timer: setTimeout(() => {
+            this.waiting.splice(this.waiting.indexOf(entry), 1);
+            reject(rateLimited("Too many sign-ins at once; try again shortly."));
+          }, this.limits.maxWaitMs),
+        };
+        this.waiting.push(entry);
+      });
+    } else {
+      this.running++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next.start();
+      else this.running--;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { eq, lt, sql } from "drizzle-orm";
+import type { Clock, Deps, Principal } from "../context.js";
+import type { DbOrTx } from "../db/client.js";
+import { contacts, customerGroups, organisations, portalAccounts, sessions, users } from "../db/schema/index.js";
+import { newToken, tokenHash } from "./tokens.js";
+
+const MINUTE = 60_000;
+/** last_seen_at is written at most this often, so a busy session does not write on every request. */
+const TOUCH_INTERVAL_MS = MINUTE;
+
+export type NewSession = {
+  organisationId: string;
+  audience: "PORTAL" | "STAFF";
+  userId?: string;
+  contactId?: string;
+  requiredActions: string[];
+  clientAddress: string | null;
+};
+
+/** Creates a session; the token is returned once and only its hash is stored. */
+export async function createSession(tx: DbOrTx, deps: Pick<Deps, "clock" | "config">, input: NewSession) {
+  const token = newToken();
+  const now = deps.clock();
+  const expiresAt = new Date(now.getTime() + deps.config.session.absoluteMinutes * MINUTE);
+  const [row] = await tx
+    .insert(sessions)
+    .values({ ...input, tokenHash: tokenHash(token), createdAt: now, lastSeenAt: now, expiresAt })
+    .returning({ id: sessions.id });
+  return { token, expiresAt, sessionId: row.id };
+}
+
+/**
+ * The principal behind a bearer token, or null. Account state is read on every request,
+ * so disabling, locking or revoking an account ends its sessions at their next request.
+ */
+export async function principalForToken(
+  deps: Pick<Deps, "db" | "clock" | "config">,
+  token: string,
+): Promise<Principal | null> {
+  const now = deps.clock();
+  const [row] = await deps.db
+    .select({
+      sessionId: sessions.id,
+      organisationId: sessions.organisationId,
+      organisationGroupId: organisations.organisationGroupId,
+      userId: sessions.userId,
+      contactId: sessions.contactId,
+      requiredActions: sessions.requiredActions,
+      lastSeenAt: sessions.lastSeenAt,
+      expiresAt: sessions.expiresAt,
+      userState: users.state,
+      superUser: users.superUser,
+      accountEnabled: portalAccounts.enabled,
+      accountLocked: portalAccounts.locked,
+      accountLockedUntil: portalAccounts.lockedUntil,
+      portalEnabled: customerGroups.portalEnabled,
+    })
+    .from(sessions)
+    .innerJoin(organisations, eq(organisations.id, sessions.organisationId))
+    .leftJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(contacts, eq(contacts.id, sessions.contactId))
+    .leftJoin(portalAccounts, eq(portalAccounts.contactId, sessions.contactId))
+    .leftJoin(customerGroups, eq(customerGroups.id, contacts.customerGroupId))
+    .where(eq(sessions.tokenHash, tokenHash(token)));
+  if (!row) return null;
+  if (!sessionAlive(row, now, deps.config.session.idleMinutes)) return null;
+  if (row.userId && row.userState !== "ACTIVE") return null;
+  if (row.contactId && !portalAccountUsable(row, now)) return null;
+  if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+    await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, row.sessionId));
+  }
+  return {
+    kind: row.userId ? "User" : "Contact",
+    id: (row.userId ?? row.contactId)!,
+    organisationId: row.organisationId,
+    organisationGroupId: row.organisationGroupId,
+    sessionId: row.sessionId,
+    superUser: row.superUser === true,
+    requiredActions: row.requiredActions,
+  };
+}
+
+function sessionAlive(row: { expiresAt: Date; lastSeenAt: Date }, now: Date, idleMinutes: number) {
+  return row.expiresAt > now && row.lastSeenAt.getTime() + idleMinutes * MINUTE > now.getTime();
+}
+
+/** Whether a portal account may hold a session at all: the same test sign-in applies. */
+export function portalAccountUsable(
+  row: {
+    accountEnabled: boolean | null;
+    accountLocked: boolean | null;
+    accountLockedUntil: Date | null;
+    portalEnabled: boolean | null;
+  },
+  now: Date,
+) {
+  if (row.accountEnabled !== true || row.portalEnabled !== true) return false;
+  if (row.accountLocked) return false;
+  return !(row.accountLockedUntil && row.accountLockedUntil > now);
+}
+
+export async function endSession(db: DbOrTx, sessionId: string) {
+  await db.delete(sessions).where(eq(sessions.id, sessionId));
+}
+
+/** Ends every session of a principal: its next request is UNAUTHENTICATED. */
+export async function endSessionsOf(tx: DbOrTx, who: { userId?: string; contactId?: string }) {
+  if (who.userId) await tx.delete(sessions).where(eq(sessions.userId, who.userId));
+  if (who.contactId) await tx.delete(sessions).where(eq(sessions.contactId, who.contactId));
+}
+
+/** Ends the sessions of every contact in a customer group, when the group leaves the portal. */
+export async function endSessionsOfCustomerGroup(tx: DbOrTx, customerGroupId: string) {
+  await tx.execute(
+    sql`delete from ${sessions} where ${sessions.contactId} in (select ${contacts.id} from ${contacts} where ${contacts.customerGroupId} = ${customerGroupId})`,
+  );
+}
+
+/** Removes sessions past their absolute expiry; run now and then. */
+export async function purgeExpiredSessions(db: DbOrTx, clock: Clock) {
+  await db.delete(sessions).where(lt(sessions.expiresAt, clock()));
+}
+

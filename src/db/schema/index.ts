@@ -1,0 +1,5 @@
+export * from "./organisations.js";
+export * from "./users.js";
+export * from "./customers.js";
+export * from "./sessions.js";
+export * from "./audit.js";

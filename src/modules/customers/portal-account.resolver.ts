@@ -1,0 +1,40 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from "type-graphql";
+import { callerOf, type Context } from "../../context.js";
+import { PortalProfile } from "../access/portal-profile.types.js";
+import type { PortalAccountRow } from "./contact.service.js";
+import { Contact, SetPortalAccessResult } from "./contact.types.js";
+import * as service from "./portal-account.service.js";
+import { PortalAccount, SetPortalAccessInput } from "./portal-account.types.js";
+
+@Resolver(() => PortalAccount)
+export class PortalAccountResolver {
+  @Mutation(() => SetPortalAccessResult, { description: "Creates or updates the contact's one portal account." })
+  setPortalAccess(@Arg("input", () => SetPortalAccessInput) input: SetPortalAccessInput, @Ctx() ctx: Context) {
+    return service.setPortalAccess(ctx.deps, callerOf(ctx), input);
+  }
+
+  @Mutation(() => Contact, { description: "Removes the portal account; its sessions end and its login is free again." })
+  revokePortalAccess(@Arg("contactId", () => ID) contactId: string, @Ctx() ctx: Context) {
+    return service.revokePortalAccess(ctx.deps, callerOf(ctx), contactId);
+  }
+
+  @FieldResolver(() => Boolean)
+  locked(@Root() account: PortalAccountRow, @Ctx() ctx: Context) {
+    return service.isLocked(account, ctx.deps.clock());
+  }
+
+  @FieldResolver(() => Int, { nullable: true })
+  failedLoginCount(@Root() account: PortalAccountRow) {
+    return account.failedLoginCount;
+  }
+
+  @FieldResolver(() => Date, { nullable: true, description: "When the password expires under the policy; null when it never does." })
+  passwordExpiresAt(): Date | null {
+    return null;
+  }
+
+  @FieldResolver(() => PortalProfile, { nullable: true })
+  profile(): PortalProfile | null {
+    return null;
+  }
+}

@@ -1,0 +1,45 @@
+import "reflect-metadata";
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
+import { applyMiddleware } from "graphql-middleware";
+import { DateTimeResolver } from "graphql-scalars";
+import { buildSchema } from "type-graphql";
+import { AuditEventResolver } from "./modules/audit/audit-event.resolver.js";
+import { AuthResolver } from "./modules/auth/auth.resolver.js";
+import { CompanyResolver } from "./modules/customers/company.resolver.js";
+import { ContactResolver } from "./modules/customers/contact.resolver.js";
+import { CustomerGroupResolver } from "./modules/customers/customer-group.resolver.js";
+import { PortalAccountResolver } from "./modules/customers/portal-account.resolver.js";
+import { UserResolver } from "./modules/staff/user.resolver.js";
+import { permissions } from "./permissions/tree.js";
+
+const resolvers = [
+  AuthResolver,
+  UserResolver,
+  CustomerGroupResolver,
+  CompanyResolver,
+  ContactResolver,
+  PortalAccountResolver,
+  AuditEventResolver,
+] as const;
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The schema without access rules: what schema/schema.graphql shows. */
+export function buildBareSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    validate: false,
+  });
+  return built;
+}
+
+/** The executable schema: every field behind the permission tree. */
+export async function buildExecutableSchema(): Promise<GraphQLSchema> {
+  return applyMiddleware(await buildBareSchema(), permissions);
+}
+
+/** The committed SDL, sorted so that it is stable. */
+export async function schemaSDL(): Promise<string> {
+  return printSchema(lexicographicSortSchema(await buildBareSchema())) + "\n";
+}

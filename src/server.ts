@@ -1,0 +1,162 @@
+import { randomUUID } from "node:crypto";
+import type { Writable } from "node:stream";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
+import { PasswordHasher } from "./auth/passwords.js";
+import { principalForToken } from "./auth/sessions.js";
+import type { Config } from "./config.js";
+import type { Clock, Context, Deps } from "./context.js";
+import type { Database } from "./db/client.js";
+import { formatError, introspectionPlugin, oneLoginPerDocument, responsePlugin } from "./graphql/plugins.js";
+import { createLoaders } from "./loaders.js";
+import { registerPlayground, sendPlayground, wantsPlayground } from "./playground.js";
+import { buildExecutableSchema } from "./schema.js";
+
+export type ServerOptions = {
+  config: Config;
+  database: Database;
+  clock?: Clock;
+  /** Where the JSON log lines go (stdout by default); tests read them. */
+  logStream?: Writable;
+};
+
+export type Server = {
+  app: FastifyInstance;
+  deps: Deps;
+  /** Stops taking requests, finishes those in flight, then closes the database. */
+  close(): Promise<void>;
+};
+
+/** Paths whose values never reach a log line. */
+const REDACT = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "*.password",
+  "*.newPassword",
+  "*.currentPassword",
+  "*.token",
+  "*.bindPassword",
+  "*.secret",
+];
+
+type GatehouseRequest = FastifyRequest & { gatehouse?: { principalId?: string; trace?: Context["trace"] } };
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match ? match[1] : null;
+}
+
+export async function buildServer(options: ServerOptions): Promise<Server> {
+  const { config, database } = options;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACT, censor: "[redacted]" },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.limits.bodyBytes,
+    trustProxy: config.trustProxy,
+  });
+  const deps: Deps = {
+    db: database.db,
+    hasher: new PasswordHasher(config.argon2, config.hashing),
+    clock: options.clock ?? (() => new Date()),
+    config,
+    log: app.log,
+  };
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  // One JSON line per request; no variables, headers or bodies.
+  app.addHook("onResponse", async (request: GatehouseRequest, reply) => {
+    const trace = request.gatehouse?.trace;
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url.split("?")[0],
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        principalId: request.gatehouse?.principalId ?? null,
+        operationName: trace?.operationName ?? null,
+        outcome: trace?.errorCodes.length ? trace.errorCodes : reply.statusCode < 400 ? "ok" : "error",
+      },
+      "request",
+    );
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    try {
+      await database.ping();
+      return { status: "ready" };
+    } catch {
+      return reply.code(503).send({ status: "database unavailable" });
+    }
+  });
+
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.limits.depth },
+    maxAliases: { n: config.limits.aliases },
+    costLimit: { maxCost: config.limits.cost },
+    maxTokens: { n: config.limits.tokens },
+    maxDirectives: { n: config.limits.directives },
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+
+  const apollo = new ApolloServer<Context>({
+    schema: await buildExecutableSchema(),
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    formatError,
+    validationRules: [...armor.validationRules, oneLoginPerDocument],
+    plugins: [
+      ...(armor.plugins as any[]),
+      fastifyApolloDrainPlugin(app),
+      ApolloServerPluginLandingPageDisabled(),
+      introspectionPlugin(config.publicIntrospection),
+      responsePlugin(),
+    ],
+  });
+  await apollo.start();
+
+  const context = async (request: GatehouseRequest): Promise<Context> => {
+    const token = bearer(request);
+    const principal = token ? await principalForToken(deps, token) : null;
+    const trace: Context["trace"] = { errorCodes: [] };
+    request.gatehouse = { principalId: principal?.id, trace };
+    return {
+      requestId: request.id,
+      clientAddress: request.ip ?? null,
+      deps,
+      principal,
+      loaders: createLoaders(deps.db, principal?.organisationId ?? null),
+      trace,
+    };
+  };
+
+  registerPlayground(app);
+  const graphql = fastifyApolloHandler(apollo, { context });
+  app.post("/graphql", graphql);
+  app.get("/graphql", function (request, reply) {
+    return wantsPlayground(request) ? sendPlayground(reply) : graphql.call(this, request as any, reply as any);
+  });
+
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { Writable } from "node:stream";
+import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import type { Clock } from "../../src/context.js";
+import { createClient, type GatehouseClient } from "../../client-sdk/src/index.js";
+import { freshDatabaseUrl } from "./database.js";
+
+export const ADMIN_PASSWORD = "admin-password-for-tests-only";
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/**
+ * Starts a whole Gatehouse on a free port with a database of its own; clients talk to it
+ * over real HTTP with the SDK. Log lines are kept for tests that read them.
+ */
+export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock } = {}) {
+  const database = await freshDatabaseUrl();
+  const config = loadConfig({
+    GATEHOUSE_PORT: "0",
+    GATEHOUSE_DATA_DIR: "/tmp/gatehouse-test-unused",
+    GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    LOG_LEVEL: "info",
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
+  const { server, database: db } = await createApp(config, { logStream, clock: options.clock }).catch(async (error) => {
+    await database.drop();
+    throw error;
+  });
+  const address = await server.app.listen({ port: 0, host: "127.0.0.1" });
+  const url = `${address}/graphql`;
+  const anonymous = createClient({ url });
+
+  async function signIn(audience: "STAFF" | "PORTAL", login: string, password: string): Promise<GatehouseClient> {
+    const { login: result } = await anonymous.Login({ input: { audience, login, password } });
+    return anonymous.withToken(result.token);
+  }
+
+  return {
+    url,
+    baseUrl: address,
+    logs,
+    db: db.db,
+    dbKind: db.kind,
+    deps: server.deps,
+    anonymous,
+    signIn,
+    /** A client signed in as the initial super user. */
+    admin: () => signIn("STAFF", "admin", ADMIN_PASSWORD),
+    async close() {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
