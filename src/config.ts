@@ -43,6 +43,7 @@ const settings = z.object({
   GATEHOUSE_MAX_TOKENS: int(5_000, 100, 1_000_000),
   GATEHOUSE_MAX_DIRECTIVES: int(50, 1, 1000),
   GATEHOUSE_PUBLIC_INTROSPECTION: bool(false),
+  GATEHOUSE_PORTAL_PROFILE_SEATS: optionalString.pipe(z.string().regex(/^\d+$/, "must be a whole number").transform(Number).optional()),
 });
 
 export type Config = {
@@ -65,9 +66,13 @@ export type Config = {
     directives: number;
   };
   publicIntrospection: boolean;
+  /** Licence seats: how many portal profiles an organisation may have; unlimited when undefined. */
+  portalProfileSeats: number | undefined;
 };
 
 export class ConfigError extends Error {}
+
+const SECRET_SETTINGS = new Set(["GATEHOUSE_ADMIN_PASSWORD", "DATABASE_URL", "GATEHOUSE_SMTP_URL"]);
 
 /** Reads and validates every setting once; throws one line naming the variable at fault. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -75,7 +80,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0] ?? "environment");
-    throw new ConfigError(`${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? "")})`);
+    // Secret settings are never echoed back, not even when wrong.
+    const got = SECRET_SETTINGS.has(name) ? "" : ` (got ${JSON.stringify(env[name] ?? "")})`;
+    throw new ConfigError(`${name}: ${issue.message}${got}`);
   }
   const s = parsed.data;
   return {
@@ -106,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       directives: s.GATEHOUSE_MAX_DIRECTIVES,
     },
     publicIntrospection: s.GATEHOUSE_PUBLIC_INTROSPECTION,
+    portalProfileSeats: s.GATEHOUSE_PORTAL_PROFILE_SEATS,
   };
 }
 

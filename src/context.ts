@@ -23,6 +23,9 @@ export type Principal = {
   sessionId: string;
   superUser: boolean;
   requiredActions: string[];
+  /** A contact's company and portal profile, read with the session so grants are never stale. */
+  companyId?: string | null;
+  profileId?: string | null;
 };
 
 /** Who is acting and from where: what every service writes into the audit log. */

@@ -1,7 +1,21 @@
 import DataLoader from "dataloader";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, asc, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "./db/client.js";
-import { companies, contacts, customerGroups, portalAccounts, users } from "./db/schema/index.js";
+import {
+  caseComments,
+  companies,
+  contacts,
+  customerGroups,
+  portalAccounts,
+  portalProfileRoles,
+  portalProfiles,
+  queues,
+  roleCustomerGroups,
+  roleQueuePermissions,
+  roles,
+  userRoles,
+  users,
+} from "./db/schema/index.js";
 
 /** One batched query per kind of nested field and request, never one per row. */
 function byId<Row>(load: (ids: string[]) => Promise<Row[]>, key: (row: Row) => string) {
@@ -9,6 +23,18 @@ function byId<Row>(load: (ids: string[]) => Promise<Row[]>, key: (row: Row) => s
     const rows = await load([...ids]);
     const found = new Map(rows.map((row) => [key(row), row]));
     return ids.map((id) => found.get(id) ?? null);
+  });
+}
+
+/** One batched query per kind of to-many field: rows grouped by their parent's id. */
+function manyBy<Row>(load: (ids: string[]) => Promise<Row[]>, key: (row: Row) => string) {
+  return new DataLoader<string, Row[]>(async (ids) => {
+    const groups = new Map<string, Row[]>();
+    for (const row of await load([...ids])) {
+      const k = key(row);
+      groups.set(k, [...(groups.get(k) ?? []), row]);
+    }
+    return ids.map((id) => groups.get(id) ?? []);
   });
 }
 
@@ -34,6 +60,67 @@ export function createLoaders(db: Db, organisationId: string | null) {
     user: byId(
       (ids) => db.select().from(users).where(and(scoped(users), inArray(users.id, ids))),
       (r) => r.id,
+    ),
+    queue: byId(
+      (ids) => db.select().from(queues).where(and(scoped(queues), inArray(queues.id, ids))),
+      (r) => r.id,
+    ),
+    portalProfile: byId(
+      (ids) => db.select().from(portalProfiles).where(and(scoped(portalProfiles), inArray(portalProfiles.id, ids))),
+      (r) => r.id,
+    ),
+    rolesOfProfile: manyBy(
+      (ids) =>
+        db
+          .select({ profileId: portalProfileRoles.profileId, role: roles })
+          .from(portalProfileRoles)
+          .innerJoin(roles, eq(roles.id, portalProfileRoles.roleId))
+          .where(inArray(portalProfileRoles.profileId, ids))
+          .orderBy(asc(roles.name)),
+      (r) => r.profileId,
+    ),
+    rolesOfUser: manyBy(
+      (ids) =>
+        db
+          .select({ userId: userRoles.userId, role: roles })
+          .from(userRoles)
+          .innerJoin(roles, eq(roles.id, userRoles.roleId))
+          .where(inArray(userRoles.userId, ids))
+          .orderBy(asc(roles.name)),
+      (r) => r.userId,
+    ),
+    queuePermissionsOfRole: manyBy(
+      (ids) =>
+        db
+          .select({ permission: roleQueuePermissions, queue: queues })
+          .from(roleQueuePermissions)
+          .innerJoin(queues, eq(queues.id, roleQueuePermissions.queueId))
+          .where(inArray(roleQueuePermissions.roleId, ids))
+          .orderBy(asc(queues.name)),
+      (r) => r.permission.roleId,
+    ),
+    customerGroupsOfRole: manyBy(
+      (ids) =>
+        db
+          .select({ roleId: roleCustomerGroups.roleId, group: customerGroups })
+          .from(roleCustomerGroups)
+          .innerJoin(customerGroups, eq(customerGroups.id, roleCustomerGroups.customerGroupId))
+          .where(inArray(roleCustomerGroups.roleId, ids))
+          .orderBy(asc(customerGroups.name)),
+      (r) => r.roleId,
+    ),
+    contactCountOfProfile: new DataLoader<string, number>(async (ids) => {
+      const rows = await db
+        .select({ profileId: portalAccounts.profileId, n: count() })
+        .from(portalAccounts)
+        .where(inArray(portalAccounts.profileId, [...ids]))
+        .groupBy(portalAccounts.profileId);
+      const found = new Map(rows.map((r) => [r.profileId, r.n]));
+      return ids.map((id) => found.get(id) ?? 0);
+    }),
+    commentsOfCase: manyBy(
+      (ids) => db.select().from(caseComments).where(inArray(caseComments.caseId, ids)).orderBy(asc(caseComments.createdAt), asc(caseComments.id)),
+      (r) => r.caseId,
     ),
   };
 }

@@ -3,8 +3,10 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphq
 import { applyMiddleware } from "graphql-middleware";
 import { DateTimeResolver } from "graphql-scalars";
 import { buildSchema } from "type-graphql";
+import { PortalProfileResolver, QueueResolver, RoleResolver } from "./modules/access/access.resolver.js";
 import { AuditEventResolver } from "./modules/audit/audit-event.resolver.js";
 import { AuthResolver } from "./modules/auth/auth.resolver.js";
+import { CaseCommentResolver, CaseResolver } from "./modules/cases/case.resolver.js";
 import { CompanyResolver } from "./modules/customers/company.resolver.js";
 import { ContactResolver } from "./modules/customers/contact.resolver.js";
 import { CustomerGroupResolver } from "./modules/customers/customer-group.resolver.js";
@@ -20,6 +22,11 @@ const resolvers = [
   ContactResolver,
   PortalAccountResolver,
   AuditEventResolver,
+  QueueResolver,
+  RoleResolver,
+  PortalProfileResolver,
+  CaseResolver,
+  CaseCommentResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -62,6 +62,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.limits.bodyBytes,
+    // While stopping, a request that a client already sent on an open connection is answered
+    // (Fastify then closes that connection) rather than refused with 503; new connections are refused.
+    return503OnClosing: false,
     trustProxy: config.trustProxy,
   });
   const deps: Deps = {
@@ -74,6 +77,16 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+  });
+  // Once stopping, answers end their connection: a keep-alive socket that was busy when the
+  // server began to close would otherwise hold the process open until the keep-alive timeout.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (closing && request.raw.httpVersionMajor < 2) reply.header("connection", "close");
+    return payload;
   });
   // One JSON line per request; no variables, headers or bodies.
   app.addHook("onResponse", async (request: GatehouseRequest, reply) => {
@@ -106,7 +119,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     maxDepth: { n: config.limits.depth },
     maxAliases: { n: config.limits.aliases },
     costLimit: { maxCost: config.limits.cost },
-    maxTokens: { n: config.limits.tokens },
+    // Counted by graphql-js's own parser instead (parseOptions below): armor's token plugin throws
+    // from a hook Apollo treats as an unexpected failure, so a long document answered HTTP 500.
+    maxTokens: { enabled: false },
     maxDirectives: { n: config.limits.directives },
     blockFieldSuggestion: { enabled: false },
   }).protect();
@@ -114,6 +129,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const apollo = new ApolloServer<Context>({
     schema: await buildExecutableSchema(),
     csrfPrevention: true,
+    parseOptions: { maxLexicalTokens: config.limits.tokens },
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
@@ -155,6 +171,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     app,
     deps,
     async close() {
+      closing = true;
       await app.close();
       await database.close();
     },

@@ -53,6 +53,8 @@ export async function principalForToken(
       accountEnabled: portalAccounts.enabled,
       accountLocked: portalAccounts.locked,
       accountLockedUntil: portalAccounts.lockedUntil,
+      profileId: portalAccounts.profileId,
+      companyId: contacts.companyId,
       portalEnabled: customerGroups.portalEnabled,
     })
     .from(sessions)
@@ -77,6 +79,8 @@ export async function principalForToken(
     sessionId: row.sessionId,
     superUser: row.superUser === true,
     requiredActions: row.requiredActions,
+    companyId: row.companyId,
+    profileId: row.profileId,
   };
 }
 
@@ -91,10 +95,11 @@ export function portalAccountUsable(
     accountLocked: boolean | null;
     accountLockedUntil: Date | null;
     portalEnabled: boolean | null;
+    profileId: string | null;
   },
   now: Date,
 ) {
-  if (row.accountEnabled !== true || row.portalEnabled !== true) return false;
+  if (row.accountEnabled !== true || row.portalEnabled !== true || !row.profileId) return false;
   if (row.accountLocked) return false;
   return !(row.accountLockedUntil && row.accountLockedUntil > now);
 }

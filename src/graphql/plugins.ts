@@ -1,11 +1,13 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { type GraphQLFormattedError, GraphQLError, Kind, type ValidationRule } from "graphql";
+import { type GraphQLFormattedError, GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule, validate } from "graphql";
 import type { Context } from "../context.js";
 import { ErrorCode, isContractError, PRE_EXECUTION_CODES } from "../errors.js";
 
 /** Extensions a caller may see besides `code`; anything else an error carries is dropped. */
 const SAFE_EXTENSIONS = ["field", "violations", "lockedUntil", "units"];
+/** graphql-js's message when a document has more tokens than parseOptions.maxLexicalTokens allows. */
+const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] \d+ tokens/;
 /** Where formatError parks an internal error's message until we know whether the caller may see it. */
 const DETAIL = "__gatehouseDetail";
 
@@ -21,17 +23,40 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     for (const key of SAFE_EXTENSIONS) if (original.extensions[key] !== undefined) extensions[key] = original.extensions[key];
     return { ...base, message: original.message, extensions };
   }
-  const code = String(formatted.extensions?.code ?? "");
+  let code = String(formatted.extensions?.code ?? "");
+  // The parser's token limit is a size limit: the contract files those under validation.
+  if (code === "GRAPHQL_PARSE_FAILED" && TOKEN_LIMIT.test(formatted.message)) code = "GRAPHQL_VALIDATION_FAILED";
   if (PRE_EXECUTION_CODES.has(code) && !(original instanceof GraphQLError && original.path)) {
     return { ...base, extensions: { code } };
   }
-  const detail = original instanceof Error ? original.message : String(original);
+  const root = rootCause(original);
+  const detail = root instanceof Error ? root.message : String(root);
   return {
     message: "Internal server error.",
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, [DETAIL]: detail },
   };
+}
+
+/** The innermost cause: for a failed query, the database's own message rather than drizzle's wrapper. */
+function rootCause(error: unknown): unknown {
+  let e = error;
+  while (e instanceof Error && e.cause !== undefined && e.cause !== e) e = e.cause;
+  return e;
+}
+
+/**
+ * The error as it may be logged. drizzle's query errors carry the statement's parameters in
+ * their message, stack and `params` (password and token hashes among them): keep the SQL, drop the values.
+ */
+function loggable(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  if (!("params" in error) || !("query" in error)) return error;
+  const safe = new Error(`Failed query: ${String(error.query)}`, { cause: rootCause(error) });
+  safe.name = error.name;
+  safe.stack = `${safe.name}: ${safe.message}\n${(error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line)).join("\n")}`;
+  return safe;
 }
 
 const SUGGESTION = / ?Did you mean .*\?$/;
@@ -48,10 +73,7 @@ export function responsePlugin(): ApolloServerPlugin<Context> {
           for (const error of errors) {
             const original = unwrapResolverError(error);
             if (isContractError(original) || (error.extensions?.code && PRE_EXECUTION_CODES.has(String(error.extensions.code)))) continue;
-            contextValue.deps.log.error(
-              { reqId: contextValue.requestId, err: original instanceof Error ? original : new Error(String(original)) },
-              "internal error",
-            );
+            contextValue.deps.log.error({ reqId: contextValue.requestId, err: loggable(original) }, "internal error");
           }
         },
         async willSendResponse(request: GraphQLRequestContextWillSendResponse<Context>) {
@@ -90,11 +112,10 @@ export function introspectionPlugin(publicIntrospection: boolean): ApolloServerP
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, operation }) {
+        async didResolveOperation({ contextValue, schema, document }) {
           if (publicIntrospection || contextValue.principal?.kind === "User") return;
-          const asksSchema = (operation?.selectionSet.selections ?? []).some(
-            (s) => s.kind === Kind.FIELD && (s.name.value === "__schema" || s.name.value === "__type"),
-          );
+          // graphql-js's own rule finds __schema and __type wherever they are, fragments included.
+          const asksSchema = validate(schema, document, [NoSchemaIntrospectionCustomRule]).length > 0;
           if (asksSchema) {
             throw new GraphQLError("Introspection is open to signed-in staff only.", {
               extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },

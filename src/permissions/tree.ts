@@ -1,12 +1,17 @@
 import { GraphQLError } from "graphql";
-import { type IRules, or, shield } from "graphql-shield";
+import { type IRules, or, rule, shield } from "graphql-shield";
 import type { Context } from "../context.js";
 import { forbidden, isContractError, unauthenticated } from "../errors.js";
-import { allow, deny, isSelf, isSignedIn, isStaff } from "./rules.js";
+import { allow, deny, isContact, isSelf, isSignedIn, isStaff } from "./rules.js";
 
 const ownContact = isSelf("ownContact", "Contact", (contact) => contact.id);
 const ownAccount = isSelf("ownPortalAccount", "Contact", (account) => account.contactId);
 const ownUser = isSelf("ownUser", "User", (user) => user.id);
+/** A portal contact sees the names of colleagues whose cases its roles let it read. */
+const colleague = rule("colleague", { cache: "strict" })((contact, _a, ctx: Context) => {
+  const who = ctx.principal;
+  return who?.kind === "Contact" && contact.companyId != null && contact.companyId === who.companyId;
+});
 
 /**
  * Every operation and every field has a rule here; anything left out is denied
@@ -22,7 +27,17 @@ export const permissionTree: IRules = {
     company: isStaff,
     contacts: isStaff,
     contact: isStaff,
+    users: isStaff,
+    user: isStaff,
     auditEvents: isStaff,
+    queues: isStaff,
+    roles: isStaff,
+    portalProfiles: isStaff,
+    cases: isStaff,
+    explainCaseAccess: isStaff,
+    myCases: isContact,
+    myPermissions: isContact,
+    case: isSignedIn,
   },
   Mutation: {
     "*": deny,
@@ -36,20 +51,46 @@ export const permissionTree: IRules = {
     deleteCompany: isStaff,
     createContact: isStaff,
     updateContact: isStaff,
+    createUser: isStaff,
+    updateUser: isStaff,
     deleteContact: isStaff,
     setPortalAccess: isStaff,
     revokePortalAccess: isStaff,
+    createQueue: isStaff,
+    createRole: isStaff,
+    updateRole: isStaff,
+    createPortalProfile: isStaff,
+    updatePortalProfile: isStaff,
+    createCase: isSignedIn,
+    addCaseComment: isSignedIn,
   },
   LoginResult: { "*": allow },
   User: { "*": or(isStaff, ownUser) },
   Unit: { "*": isSignedIn },
-  Contact: { "*": or(isStaff, ownContact) },
+  UnitMembership: { "*": isSignedIn },
+  SecurityProfile: { "*": isSignedIn },
+  Contact: {
+    "*": or(isStaff, ownContact),
+    id: or(isStaff, ownContact, colleague),
+    firstName: or(isStaff, ownContact, colleague),
+    lastName: or(isStaff, ownContact, colleague),
+  },
   PortalAccount: {
     "*": or(isStaff, ownAccount),
     failedLoginCount: isStaff,
     externalId: isStaff,
   },
   PortalProfile: { "*": isSignedIn },
+  Role: { "*": isSignedIn },
+  QueuePermission: { "*": isSignedIn },
+  Queue: { "*": isSignedIn },
+  Case: { "*": isSignedIn },
+  CaseComment: { "*": isSignedIn },
+  CaseConnection: { "*": isSignedIn },
+  CaseEdge: { "*": isSignedIn },
+  CaseAccessExplanation: { "*": isStaff },
+  MyPermissions: { "*": isContact },
+  QueueAccess: { "*": isContact },
   Company: { "*": isSignedIn },
   CustomerGroup: { "*": isSignedIn },
   SetPortalAccessResult: { "*": isStaff },
@@ -59,6 +100,8 @@ export const permissionTree: IRules = {
   CompanyEdge: { "*": isStaff },
   ContactConnection: { "*": isStaff },
   ContactEdge: { "*": isStaff },
+  UserConnection: { "*": isStaff },
+  UserEdge: { "*": isStaff },
   AuditEventConnection: { "*": isStaff },
   AuditEventEdge: { "*": isStaff },
 };

@@ -30,7 +30,7 @@ describe("login", () => {
     const user = await portalUser(admin);
     const portal = await server.signIn("PORTAL", user.login.toUpperCase(), user.password);
     const { me } = await portal.Me();
-    expect(me).toMatchObject({ __typename: "Contact", id: user.contact.id, portalAccount: { login: user.login, profile: null } });
+    expect(me).toMatchObject({ __typename: "Contact", id: user.contact.id, portalAccount: { login: user.login, profile: { id: user.profileId } } });
   });
 
   it("answers INVALID_CREDENTIALS alike for an unknown login and a wrong password", async () => {

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { GatehouseClient } from "../../client-sdk/src/index.js";
 
-const unique = () => randomBytes(4).toString("hex");
+/** A short random suffix that keeps names unique across tests. */
+export const unique = () => randomBytes(4).toString("hex");
 
 /** A password that meets the default policy and is unique to this run, so leak scans can find it. */
 export const newPassword = () => `pw-${randomBytes(12).toString("hex")}-Secret`;
@@ -36,11 +37,39 @@ export async function contact(
   return createContact;
 }
 
-/** A contact with a portal account in a portal-enabled group, and the credentials to sign in with. */
-export async function portalUser(admin: GatehouseClient, input: { companyId?: string; login?: string } = {}) {
-  const person = await contact(admin, { companyId: input.companyId });
+export async function queue(admin: GatehouseClient, name = `Queue ${unique()}`) {
+  return (await admin.CreateQueue({ input: { name } })).createQueue;
+}
+
+export async function role(
+  admin: GatehouseClient,
+  input: {
+    name?: string;
+    queuePermissions?: Array<{ queueId: string; read: boolean; write: boolean; append: boolean }>;
+    customerGroupIds?: string[];
+    accessOwnCompanyCases?: boolean;
+  } = {},
+) {
+  return (await admin.CreateRole({ input: { name: input.name ?? `Role ${unique()}`, ...input } })).createRole;
+}
+
+export async function portalProfile(admin: GatehouseClient, input: { name?: string; roleIds?: string[] } = {}) {
+  return (await admin.CreatePortalProfile({ input: { name: input.name ?? `Profile ${unique()}`, roleIds: input.roleIds ?? [] } }))
+    .createPortalProfile;
+}
+
+/**
+ * A contact with a portal account in a portal-enabled group, and the credentials to sign in with.
+ * Without a profile a contact may not sign in, so it gets an empty one unless a profile is named.
+ */
+export async function portalUser(
+  admin: GatehouseClient,
+  input: { companyId?: string; customerGroupId?: string; login?: string; profileId?: string } = {},
+) {
+  const person = await contact(admin, { companyId: input.companyId, customerGroupId: input.customerGroupId });
   const login = input.login ?? `user-${unique()}`;
   const password = newPassword();
-  await admin.SetPortalAccess({ input: { contactId: person.id, login, password } });
-  return { contact: person, login, password };
+  const profileId = input.profileId ?? (await portalProfile(admin)).id;
+  await admin.SetPortalAccess({ input: { contactId: person.id, login, password, profileId } });
+  return { contact: person, login, password, profileId };
 }

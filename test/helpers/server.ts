@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
@@ -15,9 +18,13 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
  */
 export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock } = {}) {
   const database = await freshDatabaseUrl();
+  // PGlite keeps its files in the data dir: every server gets its own, or concurrent test
+  // files would share (and corrupt) one database.
+  const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-test-"));
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   const config = loadConfig({
     GATEHOUSE_PORT: "0",
-    GATEHOUSE_DATA_DIR: "/tmp/gatehouse-test-unused",
+    GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: "info",
     ...(database.url ? { DATABASE_URL: database.url } : {}),
@@ -30,8 +37,11 @@ export async function startTestServer(options: { env?: Record<string, string>; c
       done();
     },
   });
-  const { server, database: db } = await createApp(config, { logStream, clock: options.clock }).catch(async (error) => {
+  // Every SQL statement the server sends, for tests that count round trips.
+  const queries: string[] = [];
+  const { server, database: db } = await createApp(config, { logStream, clock: options.clock, onQuery: (q) => queries.push(q) }).catch(async (error) => {
     await database.drop();
+    removeDataDir();
     throw error;
   });
   const address = await server.app.listen({ port: 0, host: "127.0.0.1" });
@@ -47,6 +57,7 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     url,
     baseUrl: address,
     logs,
+    queries,
     db: db.db,
     dbKind: db.kind,
     deps: server.deps,
@@ -57,6 +68,7 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     async close() {
       await server.close();
       await database.drop();
+      removeDataDir();
     },
   };
 }

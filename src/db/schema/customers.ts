@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id, updatedAt } from "./columns.js";
+import { portalProfiles } from "./access.js";
 import { organisations } from "./organisations.js";
 
 export const AUTH_MODES = ["DATABASE", "LDAP"] as const;
@@ -17,8 +18,8 @@ export const customerGroups = pgTable(
     portalEnabled: boolean("portal_enabled").notNull().default(false),
     authMode: text("auth_mode", { enum: AUTH_MODES }).notNull().default("DATABASE"),
     profileAssignment: text("profile_assignment", { enum: PROFILE_ASSIGNMENTS }).notNull().default("MANUAL"),
-    // Foreign keys to portal profiles and directories arrive with those features.
-    defaultProfileId: uuid("default_profile_id"),
+    defaultProfileId: uuid("default_profile_id").references(() => portalProfiles.id),
+    // The foreign key to directories arrives with them.
     directoryId: uuid("directory_id"),
     selfRegistration: boolean("self_registration").notNull().default(false),
     createdAt: createdAt(),
@@ -95,7 +96,7 @@ export const portalAccounts = pgTable(
     cannotChangePassword: boolean("cannot_change_password").notNull().default(false),
     mustChangePassword: boolean("must_change_password").notNull().default(false),
     passwordResetDate: at("password_reset_date"),
-    profileId: uuid("profile_id"),
+    profileId: uuid("profile_id").references(() => portalProfiles.id),
     lastLoginAt: at("last_login_at"),
     failedLoginCount: integer("failed_login_count").notNull().default(0),
     createdAt: createdAt(),

@@ -3,3 +3,5 @@ export * from "./users.js";
 export * from "./customers.js";
 export * from "./sessions.js";
 export * from "./audit.js";
+export * from "./access.js";
+export * from "./cases.js";

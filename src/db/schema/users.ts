@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, date, index, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id, updatedAt } from "./columns.js";
 import { organisations } from "./organisations.js";
 
@@ -20,6 +20,18 @@ export const users = pgTable(
     superUser: boolean("super_user").notNull().default(false),
     developer: boolean("developer").notNull().default(false),
     state: text("state", { enum: ["ACTIVE", "INACTIVE"] }).notNull().default("ACTIVE"),
+    ctiEnabled: boolean("cti_enabled").notNull().default(false),
+    phoneExtension: text("phone_extension"),
+    systemLanguage: text("system_language"),
+    nativeLanguage: text("native_language"),
+    homeScreen: text("home_screen"),
+    title: text("title"),
+    gender: text("gender"),
+    dateOfBirth: date("date_of_birth"),
+    nameDay: text("name_day"),
+    countryOfResidence: text("country_of_residence"),
+    // The foreign key arrives with security profiles.
+    securityProfileId: uuid("security_profile_id"),
     lastLoginAt: at("last_login_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Deps } from "../../context.js";
 import { auditEvents } from "../../db/schema/index.js";
-import { decodeCursor, isId, pageSize, toPage } from "../common/pagination.js";
+import { decodeTimeCursor, isId, pageSize, toPage } from "../common/pagination.js";
 import type { AuditEventFilter } from "./audit-event.types.js";
 
 /** Newest first, keyset on (at, id). */
@@ -11,7 +11,7 @@ export async function listAuditEvents(
   args: { first?: number | null; after?: string | null; filter?: AuditEventFilter | null },
 ) {
   const first = pageSize(args.first);
-  const after = decodeCursor<[string, string]>(args.after, 2);
+  const after = decodeTimeCursor(args.after);
   const filters: SQL[] = [eq(auditEvents.organisationId, organisationId)];
   const f = args.filter;
   if (f?.entityType) filters.push(eq(auditEvents.entityType, f.entityType));

@@ -50,6 +50,7 @@ export async function login(deps: LoginDeps, input: LoginInput, clientAddress: s
   else {
     ensure(subject.enabled, () => accountDisabled("Portal access is disabled for this account."));
     ensure(subject.portalEnabled, () => accountDisabled("This account's customer group is not enabled for the portal."));
+    ensure(subject.profileId, () => accountDisabled("This portal account has no portal profile, so it may not sign in."));
     ensure(!isLocked(subject, now), () => accountLocked(subject.locked ? null : subject.lockedUntil));
   }
 
@@ -93,6 +94,7 @@ type Subject =
       locked: boolean;
       lockedUntil: Date | null;
       mustChangePassword: boolean;
+      profileId: string | null;
     };
 
 async function findSubject(deps: LoginDeps, organisationId: string, input: LoginInput): Promise<Subject | undefined> {
@@ -112,6 +114,7 @@ async function findSubject(deps: LoginDeps, organisationId: string, input: Login
       locked: portalAccounts.locked,
       lockedUntil: portalAccounts.lockedUntil,
       mustChangePassword: portalAccounts.mustChangePassword,
+      profileId: portalAccounts.profileId,
       portalEnabled: customerGroups.portalEnabled,
     })
     .from(portalAccounts)

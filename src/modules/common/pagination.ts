@@ -1,3 +1,5 @@
+import { eq, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { Field, Int, ObjectType } from "type-graphql";
 import { badInput } from "../../errors.js";
 
@@ -39,6 +41,15 @@ export function decodeCursor<T extends unknown[]>(cursor: string | null | undefi
   throw badInput("after", "after is not a cursor this list gave out.");
 }
 
+/** A cursor over (timestamp, id), newest first: the timestamp must parse, or it is no cursor of ours. */
+export function decodeTimeCursor(cursor: string | null | undefined): [string, string] | null {
+  const key = decodeCursor<[string, string]>(cursor, 2);
+  if (key && (typeof key[0] !== "string" || Number.isNaN(Date.parse(key[0])))) {
+    throw badInput("after", "after is not a cursor this list gave out.");
+  }
+  return key;
+}
+
 export type Page<T> = {
   edges: Array<{ cursor: string; node: T }>;
   pageInfo: PageInfo;
@@ -63,3 +74,6 @@ export function toPage<T>(rows: T[], first: number, keyOf: (row: T) => unknown[]
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids are UUIDs; a malformed one names nothing. */
 export const isId = (value: unknown): value is string => typeof value === "string" && UUID.test(value);
+
+/** A filter on an id column; a malformed id matches nothing instead of failing in SQL. */
+export const idEquals = (column: AnyPgColumn, id: string): SQL => (isId(id) ? eq(column, id) : sql`false`);

@@ -1,14 +1,14 @@
-import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import type { Caller, Deps } from "../../context.js";
 import type { DbOrTx } from "../../db/client.js";
-import { companies, contacts } from "../../db/schema/index.js";
+import { companies, contacts, sessions } from "../../db/schema/index.js";
 import { badInput, conflict, ensure, notFound } from "../../errors.js";
 import { decodeCursor, isId, pageSize, toPage } from "../common/pagination.js";
 import { check, name, optionalName } from "../common/validation.js";
 import type { CompanyFilter, CreateCompanyInput, UpdateCompanyInput } from "./company.types.js";
-import { findCustomerGroup } from "./customer-group.service.js";
+import { applyDefaultProfile, findCustomerGroup } from "./customer-group.service.js";
 import { likePattern } from "./search.js";
 
 export type CompanyRow = typeof companies.$inferSelect;
@@ -49,7 +49,7 @@ export async function updateCompany(deps: Pick<Deps, "db">, caller: Caller, raw:
   return deps.db.transaction(async (tx) => {
     const before = await findCompany(tx, caller.organisationId, input.id);
     ensure(before, () => notFound("Company"));
-    if (input.customerGroupId) await requireCustomerGroup(tx, caller.organisationId, input.customerGroupId);
+    const group = input.customerGroupId ? await requireCustomerGroup(tx, caller.organisationId, input.customerGroupId) : undefined;
     const changes = { name: input.name ?? undefined, customerGroupId: input.customerGroupId ?? undefined };
     const [row] = await tx
       .update(companies)
@@ -58,6 +58,12 @@ export async function updateCompany(deps: Pick<Deps, "db">, caller: Caller, raw:
       .returning();
     if (row.customerGroupId !== before.customerGroupId) {
       await tx.update(contacts).set({ customerGroupId: row.customerGroupId }).where(eq(contacts.companyId, row.id));
+      // A group off the portal makes the contacts unable to sign in: their sessions end, not pause.
+      if (!group?.portalEnabled) {
+        const companyContacts = tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.companyId, row.id));
+        await tx.delete(sessions).where(inArray(sessions.contactId, companyContacts));
+      }
+      if (group) await applyDefaultProfile(tx, group);
     }
     await audit(tx, caller, { action: "updateCompany", entityType: "Company", entityId: row.id, changes: diff(before, changes) });
     return row;

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { callerOf, type Context } from "../../context.js";
 import { ensure, notFound } from "../../errors.js";
 import { PortalProfile } from "../access/portal-profile.types.js";
@@ -35,7 +35,7 @@ export class CustomerGroupResolver {
   }
 
   @FieldResolver(() => PortalProfile, { nullable: true })
-  defaultProfile(): PortalProfile | null {
-    return null;
+  defaultProfile(@Root() group: service.CustomerGroupRow, @Ctx() ctx: Context) {
+    return group.defaultProfileId ? ctx.loaders.portalProfile.load(group.defaultProfileId) : null;
   }
 }

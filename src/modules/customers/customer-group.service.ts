@@ -1,10 +1,11 @@
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import { endSessionsOfCustomerGroup } from "../../auth/sessions.js";
 import type { Caller, Deps } from "../../context.js";
 import type { DbOrTx } from "../../db/client.js";
-import { companies, contacts, customerGroups } from "../../db/schema/index.js";
+import { companies, contacts, customerGroups, portalAccounts } from "../../db/schema/index.js";
+import { findPortalProfile } from "../access/portal-profile.service.js";
 import { badInput, conflict, ensure, isUniqueViolation, notFound } from "../../errors.js";
 import { isId } from "../common/pagination.js";
 import { check, name, optionalName } from "../common/validation.js";
@@ -28,12 +29,38 @@ function refuseNotYetAvailable(input: Omit<z.infer<typeof createSchema>, "name">
   ensure(input.authMode !== "LDAP" && input.directoryId == null, () =>
     badInput(input.directoryId != null ? "directoryId" : "authMode", "Directory (LDAP) sign-in is not available yet."),
   );
-  ensure(input.defaultProfileId == null, () =>
-    badInput("defaultProfileId", "Portal profiles are not available yet; defaultProfileId cannot be set."),
+}
+
+/** The default profile must be the organisation's, and AUTOMATIC assignment needs one. */
+async function checkProfileAssignment(
+  tx: DbOrTx,
+  organisationId: string,
+  input: { profileAssignment?: string | null; defaultProfileId?: string | null },
+  before?: CustomerGroupRow,
+) {
+  if (input.defaultProfileId != null) {
+    const profile = await findPortalProfile(tx, organisationId, input.defaultProfileId);
+    ensure(profile, () => badInput("defaultProfileId", "No such portal profile."));
+  }
+  const assignment = input.profileAssignment ?? before?.profileAssignment ?? "MANUAL";
+  const defaultProfileId = input.defaultProfileId === undefined ? before?.defaultProfileId : input.defaultProfileId;
+  ensure(assignment !== "AUTOMATIC" || defaultProfileId, () =>
+    badInput(input.defaultProfileId === null ? "defaultProfileId" : "profileAssignment", "AUTOMATIC profile assignment needs a default profile."),
   );
-  ensure(input.profileAssignment !== "AUTOMATIC", () =>
-    badInput("profileAssignment", "AUTOMATIC needs a default portal profile, and portal profiles are not available yet."),
-  );
+}
+
+/** Under AUTOMATIC assignment every portal account of the group holds the group's default profile. */
+export async function applyDefaultProfile(tx: DbOrTx, group: CustomerGroupRow) {
+  if (group.profileAssignment !== "AUTOMATIC" || !group.defaultProfileId) return;
+  await tx
+    .update(portalAccounts)
+    .set({ profileId: group.defaultProfileId })
+    .where(
+      and(
+        inArray(portalAccounts.contactId, tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.customerGroupId, group.id))),
+        sql`${portalAccounts.profileId} is distinct from ${group.defaultProfileId}`,
+      ),
+    );
 }
 
 export async function findCustomerGroup(db: DbOrTx, organisationId: string, id: string) {
@@ -58,6 +85,7 @@ export async function createCustomerGroup(deps: Pick<Deps, "db">, caller: Caller
   refuseNotYetAvailable(input);
   const values = {
     name: input.name,
+    defaultProfileId: input.defaultProfileId ?? null,
     portalEnabled: input.portalEnabled ?? false,
     authMode: input.authMode ?? "DATABASE",
     profileAssignment: input.profileAssignment ?? "MANUAL",
@@ -65,6 +93,7 @@ export async function createCustomerGroup(deps: Pick<Deps, "db">, caller: Caller
   } as const;
   try {
     return await deps.db.transaction(async (tx) => {
+      await checkProfileAssignment(tx, caller.organisationId, input);
       const [row] = await tx
         .insert(customerGroups)
         .values({ organisationId: caller.organisationId, ...values })
@@ -86,8 +115,10 @@ export async function updateCustomerGroup(deps: Pick<Deps, "db">, caller: Caller
     return await deps.db.transaction(async (tx) => {
       const before = await findCustomerGroup(tx, caller.organisationId, input.id);
       ensure(before, () => notFound("Customer group"));
+      await checkProfileAssignment(tx, caller.organisationId, input, before);
       const changes = {
         name: input.name ?? undefined,
+        defaultProfileId: input.defaultProfileId,
         portalEnabled: input.portalEnabled ?? undefined,
         authMode: input.authMode ?? undefined,
         profileAssignment: input.profileAssignment ?? undefined,
@@ -99,6 +130,7 @@ export async function updateCustomerGroup(deps: Pick<Deps, "db">, caller: Caller
         .where(eq(customerGroups.id, before.id))
         .returning();
       if (before.portalEnabled && !row.portalEnabled) await endSessionsOfCustomerGroup(tx, row.id);
+      await applyDefaultProfile(tx, row);
       await audit(tx, caller, { action: "updateCustomerGroup", entityType: "CustomerGroup", entityId: row.id, changes: diff(before, changes) });
       return row;
     });

@@ -34,7 +34,7 @@ export class PortalAccountResolver {
   }
 
   @FieldResolver(() => PortalProfile, { nullable: true })
-  profile(): PortalProfile | null {
-    return null;
+  profile(@Root() account: PortalAccountRow, @Ctx() ctx: Context) {
+    return account.profileId ? ctx.loaders.portalProfile.load(account.profileId) : null;
   }
 }

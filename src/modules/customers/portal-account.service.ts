@@ -8,8 +8,10 @@ import type { Caller, Deps } from "../../context.js";
 import { portalAccounts } from "../../db/schema/index.js";
 import { badInput, conflict, ensure, isUniqueViolation, notFound } from "../../errors.js";
 import { check } from "../common/validation.js";
-import { findContact, type PortalAccountRow } from "./contact.service.js";
-import { findCustomerGroup } from "./customer-group.service.js";
+import { type ContactRow, findContact, type PortalAccountRow } from "./contact.service.js";
+import { type CustomerGroupRow, findCustomerGroup } from "./customer-group.service.js";
+import { findPortalProfile } from "../access/portal-profile.service.js";
+import type { DbOrTx } from "../../db/client.js";
 import type { SetPortalAccessInput } from "./portal-account.types.js";
 
 /** Logins: 3 to 64 characters, no spaces or control characters; compared case-insensitively. */
@@ -44,9 +46,13 @@ export const isLocked = (account: Pick<PortalAccountRow, "locked" | "lockedUntil
  * Creates or updates a contact's one portal account. The password is hashed before the
  * transaction opens, so no transaction waits on argon2.
  */
-export async function setPortalAccess(deps: Pick<Deps, "db" | "hasher" | "clock">, caller: Caller, raw: SetPortalAccessInput) {
+export async function setPortalAccess(
+  deps: Pick<Deps, "db" | "hasher" | "clock">,
+  caller: Caller,
+  raw: SetPortalAccessInput,
+  attempt = 0,
+): Promise<{ contact: ContactRow; generatedPassword: string | null }> {
   const input = check(inputSchema, raw);
-  ensure(input.profileId == null, () => badInput("profileId", "Portal profiles are not available yet; profileId cannot be set."));
   ensure(!input.emailCredentials, () => badInput("emailCredentials", "Credential emails are not available yet."));
   ensure(!(input.password != null && input.generatePassword), () =>
     badInput("generatePassword", "Give a password or ask for a generated one, not both."),
@@ -59,6 +65,8 @@ export async function setPortalAccess(deps: Pick<Deps, "db" | "hasher" | "clock"
   const [existing] = await deps.db.select().from(portalAccounts).where(eq(portalAccounts.contactId, contact.id));
   ensure(existing || input.login, () => badInput("login", "A new portal account needs a login."));
   ensure(input.login !== null, () => badInput("login", "login may not be empty"));
+
+  const profileId = await chooseProfile(deps.db, caller.organisationId, group, input.profileId, !existing);
 
   const login = input.login ?? existing!.login;
   const generatedPassword = input.generatePassword ? generatePassword() : null;
@@ -77,6 +85,7 @@ export async function setPortalAccess(deps: Pick<Deps, "db" | "hasher" | "clock"
     mustChangePassword: input.mustChangePassword ?? undefined,
     passwordResetDate: input.passwordResetDate === undefined ? undefined : input.passwordResetDate,
     externalId: input.externalId === undefined ? undefined : input.externalId,
+    profileId,
   };
   const secret = passwordHash ? { passwordHash, passwordChangedAt: now } : {};
   const lockReset = unlocking ? { lockedUntil: null, failedLoginCount: 0 } : {};
@@ -102,7 +111,7 @@ export async function setPortalAccess(deps: Pick<Deps, "db" | "hasher" | "clock"
       }
       const [after] = await tx.select().from(portalAccounts).where(eq(portalAccounts.contactId, contact.id));
       // Anything that stops the account signing in, and any new password, ends its sessions.
-      if (!after.enabled || isLocked(after, now) || passwordHash) await endSessionsOf(tx, { contactId: contact.id });
+      if (!after.enabled || isLocked(after, now) || !after.profileId || passwordHash) await endSessionsOf(tx, { contactId: contact.id });
       await audit(tx, caller, {
         action: "setPortalAccess",
         entityType: "Contact",
@@ -111,10 +120,35 @@ export async function setPortalAccess(deps: Pick<Deps, "db" | "hasher" | "clock"
       });
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw conflict("login", "This login is taken in the organisation.");
+    if (isUniqueViolation(error, "portal_accounts_login_key")) throw conflict("login", "This login is taken in the organisation.");
+    // Another call created this contact's account meanwhile: apply this one as an update of it.
+    if (!existing && attempt === 0 && isUniqueViolation(error, "portal_accounts_pkey")) return setPortalAccess(deps, caller, raw, 1);
     throw error;
   }
   return { contact, generatedPassword };
+}
+
+/**
+ * The profile an account gets: AUTOMATIC groups give their default profile and refuse a
+ * choice; MANUAL groups take profileId (null clears it, undefined keeps it).
+ */
+async function chooseProfile(
+  db: DbOrTx,
+  organisationId: string,
+  group: CustomerGroupRow,
+  profileId: string | null | undefined,
+  creating: boolean,
+): Promise<string | null | undefined> {
+  if (group.profileAssignment === "AUTOMATIC") {
+    ensure(profileId === undefined, () =>
+      badInput("profileId", `Customer group '${group.name}' assigns its default portal profile automatically.`),
+    );
+    return creating ? group.defaultProfileId : undefined;
+  }
+  if (profileId == null) return profileId;
+  const profile = await findPortalProfile(db, organisationId, profileId);
+  ensure(profile, () => badInput("profileId", "No such portal profile."));
+  return profile.id;
 }
 
 /** Removes the account; its sessions go with it, and its login is free again. */

@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from "type-graphql";
+import { Field, ID, InputType, ObjectType } from "type-graphql";
 
 /** The smallest part of the staff organisation; users belong to units and sign in to one. */
 @ObjectType()
@@ -8,4 +8,22 @@ export class Unit {
 
   @Field(() => String)
   name!: string;
+}
+
+@ObjectType({ description: "A user's place in a unit; one of a user's units is its default." })
+export class UnitMembership {
+  @Field(() => Unit)
+  unit!: Unit;
+
+  @Field(() => Boolean)
+  isDefault!: boolean;
+}
+
+@InputType()
+export class UnitMembershipInput {
+  @Field(() => ID)
+  unitId!: string;
+
+  @Field(() => Boolean, { nullable: true })
+  isDefault?: boolean | null;
 }

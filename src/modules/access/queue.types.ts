@@ -1,0 +1,16 @@
+import { Field, ID, InputType, ObjectType } from "type-graphql";
+
+@ObjectType({ description: "Where cases live; roles grant read, write and append per queue." })
+export class Queue {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+}
+
+@InputType()
+export class CreateQueueInput {
+  @Field(() => String)
+  name!: string;
+}

@@ -1,0 +1,302 @@
+import { and, asc, count, desc, eq, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { audit, diff } from "../../audit/audit.js";
+import type { Caller, Deps, Principal } from "../../context.js";
+import type { DbOrTx } from "../../db/client.js";
+import {
+  caseComments,
+  cases,
+  companies,
+  contacts,
+  customerGroups,
+  portalAccounts,
+  portalProfileRoles,
+  portalProfiles,
+  queues,
+  roleCustomerGroups,
+  roleQueuePermissions,
+  roles,
+} from "../../db/schema/index.js";
+import { badInput, ensure, forbidden, notFound } from "../../errors.js";
+import { hasOwnCompanyAccess, mayAppend, mayRead, mayWrite, rolesOf, type Viewer } from "../access/case-access.js";
+import { findQueue } from "../access/queue.service.js";
+import { decodeTimeCursor, idEquals, isId, pageSize, toPage } from "../common/pagination.js";
+import { check } from "../common/validation.js";
+import { findContact } from "../customers/contact.service.js";
+import type { AddCaseCommentInput, CaseFilter, CaseScope, CreateCaseInput } from "./case.types.js";
+
+export type CaseRow = typeof cases.$inferSelect;
+/** A case with its queue and reporter, joined into the page's one query. */
+export type CaseWithRefs = CaseRow & {
+  queue: typeof queues.$inferSelect;
+  contact: typeof contacts.$inferSelect;
+};
+
+export function viewerOf(principal: Principal): Viewer {
+  return principal.kind === "Contact"
+    ? {
+        kind: "Contact",
+        organisationId: principal.organisationId,
+        contactId: principal.id,
+        companyId: principal.companyId ?? null,
+        profileId: principal.profileId ?? null,
+      }
+    : { kind: "User", organisationId: principal.organisationId, userId: principal.id, superUser: principal.superUser };
+}
+
+type ListArgs = { first?: number | null; after?: string | null };
+
+/** One keyset page of the cases `where` allows, newest first, with queue and reporter joined in. */
+async function casePage(deps: Pick<Deps, "db">, where: SQL, args: ListArgs) {
+  const first = pageSize(args.first);
+  const after = decodeTimeCursor(args.after);
+  const keyset = after ? sql`(${cases.createdAt}, ${cases.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined;
+  const rows = await deps.db
+    .select({ kase: cases, queue: queues, contact: contacts })
+    .from(cases)
+    .innerJoin(queues, eq(queues.id, cases.queueId))
+    .innerJoin(contacts, eq(contacts.id, cases.contactId))
+    .where(and(where, keyset))
+    .orderBy(desc(cases.createdAt), desc(cases.id))
+    .limit(first + 1);
+  const nodes: CaseWithRefs[] = rows.map((r) => ({ ...r.kase, queue: r.queue, contact: r.contact }));
+  return toPage(
+    nodes,
+    first,
+    (c) => [c.createdAt.toISOString(), c.id],
+    async () => (await deps.db.select({ n: count() }).from(cases).where(where))[0].n,
+  );
+}
+
+/** The portal's list: everything the contact may read, or only its own or its company's. */
+export async function myCases(deps: Pick<Deps, "db">, viewer: Viewer & { kind: "Contact" }, scope: CaseScope | null, args: ListArgs) {
+  const filters = [mayRead(viewer)];
+  if (scope === "OWN") filters.push(eq(cases.contactId, viewer.contactId));
+  if (scope === "COMPANY") {
+    const allowed = await holds(deps.db, hasOwnCompanyAccess(viewer));
+    ensure(allowed && viewer.companyId, () => forbidden("No role of your portal profile gives access to your company's cases."));
+    filters.push(eq(cases.companyId, viewer.companyId));
+  }
+  return casePage(deps, and(...filters)!, args);
+}
+
+/** The staff list: cases in queues and customer groups the user's roles let it read (super users: all). */
+export async function listCases(deps: Pick<Deps, "db">, viewer: Viewer, args: ListArgs & { filter?: CaseFilter | null }) {
+  const filters = [mayRead(viewer)];
+  const f = args.filter;
+  if (f?.queueId) filters.push(idEquals(cases.queueId, f.queueId));
+  if (f?.contactId) filters.push(idEquals(cases.contactId, f.contactId));
+  if (f?.companyId) filters.push(idEquals(cases.companyId, f.companyId));
+  if (f?.status) filters.push(eq(cases.status, f.status));
+  return casePage(deps, and(...filters)!, args);
+}
+
+/** A case the viewer may read, or NOT_FOUND (the two are indistinguishable). */
+export async function findReadableCase(deps: Pick<Deps, "db">, viewer: Viewer, id: string) {
+  ensure(isId(id), () => notFound("Case"));
+  const [row] = await deps.db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.id, id), mayRead(viewer)));
+  ensure(row, () => notFound("Case"));
+  return row;
+}
+
+const createSchema = z.object({
+  queueId: z.string(),
+  subject: z.string().trim().min(1, "subject may not be empty").max(300),
+  description: z.string().max(100_000).nullish(),
+  contactId: z.string().nullish(),
+});
+
+/** Portal: write on the queue, the caller is the reporter. Staff: a reporter, and write through a role. */
+export async function createCase(deps: Pick<Deps, "db">, caller: Caller, viewer: Viewer, raw: CreateCaseInput) {
+  const input = check(createSchema, raw);
+  return deps.db.transaction(async (tx) => {
+    const queue = await findQueue(tx, viewer.organisationId, input.queueId);
+    ensure(queue, () => badInput("queueId", "No such queue."));
+    let reporterId: string;
+    if (viewer.kind === "Contact") {
+      ensure(input.contactId == null || input.contactId === viewer.contactId, () =>
+        badInput("contactId", "A portal user reports its own cases."),
+      );
+      reporterId = viewer.contactId;
+    } else {
+      ensure(input.contactId, () => badInput("contactId", "Name the contact who reports the case."));
+      reporterId = input.contactId;
+    }
+    const reporter = await findContact(tx, viewer.organisationId, reporterId);
+    ensure(reporter, () => badInput("contactId", "No such contact."));
+    const allowed = await holds(tx, mayWrite(viewer, queue.id));
+    ensure(allowed, () => forbidden(`You may not create cases in queue '${queue.name}'.`));
+    const values = {
+      queueId: queue.id,
+      subject: input.subject,
+      description: input.description ?? null,
+      contactId: reporter.id,
+      companyId: reporter.companyId,
+      customerGroupId: reporter.customerGroupId,
+    };
+    const [row] = await tx
+      .insert(cases)
+      .values({ organisationId: viewer.organisationId, ...values })
+      .returning();
+    await audit(tx, caller, { action: "createCase", entityType: "Case", entityId: row.id, changes: diff(null, values) });
+    return row;
+  });
+}
+
+/** NOT_FOUND when the case cannot be read; FORBIDDEN when it can but no role grants append. */
+export async function addCaseComment(deps: Pick<Deps, "db">, caller: Caller, viewer: Viewer, raw: AddCaseCommentInput) {
+  const input = check(z.object({ caseId: z.string(), body: z.string().trim().min(1, "body may not be empty").max(100_000) }), raw);
+  return deps.db.transaction(async (tx) => {
+    ensure(isId(input.caseId), () => notFound("Case"));
+    const [row] = await tx
+      .select({ id: cases.id, append: sql<boolean>`${mayAppend(viewer)}` })
+      .from(cases)
+      .where(and(eq(cases.id, input.caseId), mayRead(viewer)));
+    ensure(row, () => notFound("Case"));
+    ensure(row.append, () => forbidden("You may read this case but not comment on it."));
+    const [comment] = await tx
+      .insert(caseComments)
+      .values({
+        organisationId: viewer.organisationId,
+        caseId: row.id,
+        body: input.body,
+        authorType: viewer.kind,
+        authorId: viewer.kind === "Contact" ? viewer.contactId : viewer.userId,
+      })
+      .returning();
+    await audit(tx, caller, { action: "addCaseComment", entityType: "CaseComment", entityId: comment.id, changes: { caseId: { from: null, to: row.id } } });
+    return comment;
+  });
+}
+
+/** Per queue, the union of the viewer's roles' flags; queues where all are false are left out. */
+export async function myPermissions(deps: Pick<Deps, "db">, viewer: Viewer) {
+  const granted = viewer.kind === "Contact" && !viewer.profileId ? [] : await deps.db
+    .select({
+      queue: queues,
+      read: sql<boolean>`bool_or(${roleQueuePermissions.read})`,
+      write: sql<boolean>`bool_or(${roleQueuePermissions.write})`,
+      append: sql<boolean>`bool_or(${roleQueuePermissions.append})`,
+    })
+    .from(roleQueuePermissions)
+    .innerJoin(queues, eq(queues.id, roleQueuePermissions.queueId))
+    .where(sql`${roleQueuePermissions.roleId} in (${rolesOf(viewer)})`)
+    .groupBy(queues.id)
+    .orderBy(asc(queues.name));
+  const own = await holds(deps.db, hasOwnCompanyAccess(viewer));
+  return { accessOwnCompanyCases: own, queues: granted.filter((q) => q.read || q.write || q.append) };
+}
+
+/** Evaluates a predicate that needs no table. */
+async function holds(db: DbOrTx, predicate: SQL): Promise<boolean> {
+  const [row] = await db.select({ ok: sql<boolean>`${predicate}` }).from(sql`(select 1) as one`);
+  return row.ok === true;
+}
+
+/**
+ * The decision on one contact and one case, from the same predicates as the lists, and the
+ * reasons in sentences naming the profile, roles, queue and customer group involved.
+ */
+export async function explainCaseAccess(deps: Pick<Deps, "db">, organisationId: string, contactId: string, caseId: string) {
+  const contact = await findContact(deps.db, organisationId, contactId);
+  ensure(contact, () => notFound("Contact"));
+  ensure(isId(caseId), () => notFound("Case"));
+  const [kase] = await deps.db
+    .select({ kase: cases, queueName: queues.name, groupName: customerGroups.name, companyName: companies.name })
+    .from(cases)
+    .innerJoin(queues, eq(queues.id, cases.queueId))
+    .innerJoin(customerGroups, eq(customerGroups.id, cases.customerGroupId))
+    .leftJoin(companies, eq(companies.id, cases.companyId))
+    .where(and(eq(cases.id, caseId), eq(cases.organisationId, organisationId)));
+  ensure(kase, () => notFound("Case"));
+
+  const who = `${contact.firstName} ${contact.lastName}`;
+  const denied = (reason: string) => ({ read: false, write: false, append: false, reasons: [reason] });
+  const [account] = await deps.db
+    .select({ account: portalAccounts, portalEnabled: customerGroups.portalEnabled, groupName: customerGroups.name, profileName: portalProfiles.name })
+    .from(portalAccounts)
+    .innerJoin(customerGroups, eq(customerGroups.id, contact.customerGroupId))
+    .leftJoin(portalProfiles, eq(portalProfiles.id, portalAccounts.profileId))
+    .where(eq(portalAccounts.contactId, contact.id));
+  if (!account) return denied(`${who} has no portal account, so may do nothing in the portal.`);
+  if (!account.account.enabled) return denied(`${who}'s portal access is disabled, so ${who} may do nothing in the portal.`);
+  if (!account.portalEnabled) return denied(`${who}'s customer group '${account.groupName}' is not enabled for the portal.`);
+  if (!account.account.profileId) return denied(`${who}'s portal account has no portal profile, so grants nothing.`);
+
+  const viewer: Viewer = { kind: "Contact", organisationId, contactId: contact.id, companyId: contact.companyId, profileId: account.account.profileId };
+  const [decision] = await deps.db
+    .select({
+      read: sql<boolean>`${mayRead(viewer)}`,
+      write: sql<boolean>`${mayWrite(viewer, sql`${cases.queueId}`)}`,
+      append: sql<boolean>`${mayAppend(viewer)}`,
+    })
+    .from(cases)
+    .where(eq(cases.id, kase.kase.id));
+  const grants = await deps.db
+    .select({
+      name: roles.name,
+      ownCompany: roles.accessOwnCompanyCases,
+      read: sql<boolean>`coalesce(${roleQueuePermissions.read}, false)`,
+      write: sql<boolean>`coalesce(${roleQueuePermissions.write}, false)`,
+      append: sql<boolean>`coalesce(${roleQueuePermissions.append}, false)`,
+      coversGroup: sql<boolean>`exists (select 1 from ${roleCustomerGroups} where ${roleCustomerGroups.roleId} = ${roles.id} and ${roleCustomerGroups.customerGroupId} = ${kase.kase.customerGroupId})`,
+    })
+    .from(portalProfileRoles)
+    .innerJoin(roles, eq(roles.id, portalProfileRoles.roleId))
+    .leftJoin(roleQueuePermissions, and(eq(roleQueuePermissions.roleId, roles.id), eq(roleQueuePermissions.queueId, kase.kase.queueId)))
+    .where(eq(portalProfileRoles.profileId, account.account.profileId))
+    .orderBy(asc(roles.name));
+
+  const names = {
+    who,
+    profile: account.profileName!,
+    queue: kase.queueName,
+    group: kase.groupName,
+    company: kase.companyName,
+    own: kase.kase.contactId === contact.id,
+    sameCompany: contact.companyId !== null && kase.kase.companyId === contact.companyId,
+  };
+  return { ...decision, reasons: explainReasons(decision, grants, names) };
+}
+
+type Grant = { name: string; ownCompany: boolean; read: boolean; write: boolean; append: boolean; coversGroup: boolean };
+type Names = { who: string; profile: string; queue: string; group: string; company: string | null; own: boolean; sameCompany: boolean };
+
+const quoted = (list: Grant[]) => list.map((g) => `'${g.name}'`).join(", ");
+
+function explainReasons(decision: { read: boolean; write: boolean; append: boolean }, grants: Grant[], n: Names): string[] {
+  const readers = grants.filter((g) => g.read);
+  const covering = readers.filter((g) => g.coversGroup);
+  const granting = covering.find((g) => n.own || (g.ownCompany && n.sameCompany));
+  let read: string;
+  if (decision.read && granting) {
+    const because = n.own
+      ? `${n.who} reported the case`
+      : `the case belongs to ${n.who}'s company '${n.company}' and the role gives access to the own company's cases`;
+    read = `Read: allowed by role '${granting.name}' of profile '${n.profile}', which grants read on queue '${n.queue}' for customer group '${n.group}'; ${because}.`;
+  } else if (!readers.length) {
+    read = `Read: denied: no role of profile '${n.profile}' grants read on queue '${n.queue}'.`;
+  } else if (!covering.length) {
+    read = `Read: denied: role ${quoted(readers)} of profile '${n.profile}' grants read on queue '${n.queue}', but not for customer group '${n.group}'.`;
+  } else if (n.sameCompany) {
+    read = `Read: denied: the case belongs to ${n.who}'s company '${n.company}' but was reported by someone else, and no role of profile '${n.profile}' that grants read on queue '${n.queue}' for customer group '${n.group}' (${quoted(covering)}) gives access to the own company's cases.`;
+  } else {
+    read = `Read: denied: the case was reported by someone else${n.company ? ` at company '${n.company}'` : ""}, not by ${n.who} or ${n.who}'s company.`;
+  }
+
+  const writer = grants.find((g) => g.write);
+  const write = decision.write
+    ? `Write: allowed by role '${writer?.name}' of profile '${n.profile}', which grants write on queue '${n.queue}'.`
+    : `Write: denied: no role of profile '${n.profile}' grants write on queue '${n.queue}'.`;
+
+  const appender = grants.find((g) => g.append);
+  let append: string;
+  if (decision.append) append = `Append: allowed by role '${appender?.name}' of profile '${n.profile}', which grants append on queue '${n.queue}', and ${n.who} may read the case.`;
+  else if (!decision.read) append = `Append: denied: ${n.who} may not read the case.`;
+  else append = `Append: denied: no role of profile '${n.profile}' grants append on queue '${n.queue}'.`;
+  return [read, write, append];
+}
+
