@@ -1,14 +1,11 @@
 /**
- * Sign-ins per second through the whole stack (HTTP, GraphQL, shield, database, argon2id)
- * against raw argon2id verifications per second with the same parameters, at 2 and 50
- * concurrent clients, and where the CPU went. Started by bench/login.bench.ts, which sizes
- * libuv's pool first.
+ * Logins per second through the whole stack (HTTP, GraphQL, shield, database, argon2id) against raw argon2id
+ * verifications per second with the same parameters, so that the ratio shows what the stack costs beyond the hash.
  *
- * Settings: BENCH_SECONDS (10: per concurrency, for raw and for HTTP each), BENCH_ROUNDS (5: raw
- * and HTTP alternate in this many slices, so that other work on the machine weighs on both alike),
- * BENCH_WARMUP_SECONDS (3), BENCH_CONCURRENCY ("2,50"), BENCH_SERVER_NODE_ARGS (node flags for the
- * server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), DATABASE_URL (PostgreSQL: a fresh
- * database beside it, dropped after; otherwise PGlite), and the server's own GATEHOUSE_* settings.
+ * Settings: BENCH_SECONDS (10, raw and HTTP each, per concurrency), BENCH_ROUNDS (5 alternating raw/HTTP slices),
+ * BENCH_WARMUP_SECONDS (3), BENCH_CONCURRENCY ("2,50"), BENCH_SERVER_NODE_ARGS (node flags for the server only,
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_LOG_LEVEL (warn), DATABASE_URL (PostgreSQL, in a fresh
+ * database dropped after; PGlite otherwise), and the server's own GATEHOUSE_* settings.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";

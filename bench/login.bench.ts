@@ -1,10 +1,5 @@
-/**
- * Login benchmark entry point: `npm run bench:login`. Prints figures; never a timed test.
- *
- * libuv reads UV_THREADPOOL_SIZE once, when its pool first starts, and tsx's loader may start it
- * before this file runs; so when the variable is unset, this re-runs itself with it set, sized as
- * src/main.ts sizes the server's pool, and the child server inherits the same value.
- */
+// libuv sizes its thread pool once, on first use, and tsx's loader may use it before this file runs: so an unset
+// UV_THREADPOOL_SIZE is set here as src/main.ts sets the server's, and the benchmark re-runs itself with it.
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 

@@ -4,7 +4,7 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { PasswordHasher } from "./auth/passwords.js";
 import { principalForToken } from "./auth/sessions.js";
 import type { Config } from "./config.js";
@@ -105,6 +105,15 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     );
   });
 
+  // Refusals before GraphQL (body too large, malformed JSON) still answer in GraphQL's shape, with the contract's BAD_REQUEST.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, "unhandled error");
+    const message = status === 500 ? "Internal server error." : error.message;
+    const code = status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
+    return reply.code(status).send({ errors: [{ message, extensions: { code, requestId: request.id } }] });
+  });
+
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     try {
@@ -129,6 +138,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const apollo = new ApolloServer<Context>({
     schema: await buildExecutableSchema(),
     csrfPrevention: true,
+    // main.ts owns the signals: close() below stops Apollo (which drains Fastify) and then the database.
+    stopOnTerminationSignals: false,
     parseOptions: { maxLexicalTokens: config.limits.tokens },
     introspection: true,
     includeStacktraceInErrorResponses: false,
@@ -172,7 +183,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     deps,
     async close() {
       closing = true;
-      await app.close();
+      await apollo.stop();
       await database.close();
     },
   };

@@ -39,7 +39,8 @@ export class PasswordHasher {
   }
 
   private dummy(): Promise<string> {
-    this.dummyHash ??= argon2.hash("gatehouse-dummy-password", { type: argon2.argon2id, ...this.argon });
+    // Made through the queue like any other hash, so even the first unknown login waits its turn.
+    this.dummyHash ??= this.hash("gatehouse-dummy-password");
     return this.dummyHash;
   }
 

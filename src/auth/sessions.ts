@@ -5,8 +5,8 @@ import { contacts, customerGroups, organisations, portalAccounts, sessions, user
 import { newToken, tokenHash } from "./tokens.js";
 
 const MINUTE = 60_000;
-/** last_seen_at is written at most this often, so a busy session does not write on every request. */
-const TOUCH_INTERVAL_MS = MINUTE;
+/** last_seen_at is written at most this often (a tenth of the idle timeout, at most a minute), so a busy session does not write on every request. */
+const touchInterval = (idleMinutes: number) => Math.min(MINUTE, (idleMinutes * MINUTE) / 10);
 
 export type NewSession = {
   organisationId: string;
@@ -68,7 +68,7 @@ export async function principalForToken(
   if (!sessionAlive(row, now, deps.config.session.idleMinutes)) return null;
   if (row.userId && row.userState !== "ACTIVE") return null;
   if (row.contactId && !portalAccountUsable(row, now)) return null;
-  if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+  if (now.getTime() - row.lastSeenAt.getTime() > touchInterval(deps.config.session.idleMinutes)) {
     await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, row.sessionId));
   }
   return {

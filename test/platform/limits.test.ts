@@ -78,6 +78,7 @@ describe("query limits (graphql-armor)", () => {
     const padding = "#".repeat(BODY_LIMIT);
     const over = await post(server.url, { query: `${createGroup(name)}\n# ${padding}` }, { token: adminToken });
     expect(over.status).toBe(413);
+    expect(over.body?.errors?.[0].extensions?.code).toBe("BAD_REQUEST");
     expect(await groupsNamed(name)).toBe(0);
 
     // The same mutation just under the limit runs: the limit is the setting, not something else.

@@ -99,6 +99,11 @@ export const portalAccounts = pgTable(
     profileId: uuid("profile_id").references(() => portalProfiles.id),
     lastLoginAt: at("last_login_at"),
     failedLoginCount: integer("failed_login_count").notNull().default(0),
+    /** Self-registered accounts wait here until the email link is followed. */
+    pendingVerification: boolean("pending_verification").notNull().default(false),
+    /** The password (by its change time) for which the expiry warning email went out, so it goes once. */
+    expiryWarningSentFor: at("expiry_warning_sent_for"),
+    locale: text("locale"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

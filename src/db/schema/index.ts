@@ -5,3 +5,5 @@ export * from "./sessions.js";
 export * from "./audit.js";
 export * from "./access.js";
 export * from "./cases.js";
+export * from "./credentials.js";
+export * from "./mail.js";

@@ -33,6 +33,8 @@ export const users = pgTable(
     // The foreign key arrives with security profiles.
     securityProfileId: uuid("security_profile_id"),
     lastLoginAt: at("last_login_at"),
+    mustChangePassword: boolean("must_change_password").notNull().default(false),
+    expiryWarningSentFor: at("expiry_warning_sent_for"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

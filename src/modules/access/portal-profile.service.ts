@@ -3,12 +3,12 @@ import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import type { Caller, Deps } from "../../context.js";
 import type { DbOrTx, Tx } from "../../db/client.js";
-import { portalProfileRoles, portalProfiles } from "../../db/schema/index.js";
+import { portalProfileRoles, portalProfiles, roles } from "../../db/schema/index.js";
 import { AppError, badInput, conflict, ensure, ErrorCode, isUniqueViolation, notFound } from "../../errors.js";
 import { isId } from "../common/pagination.js";
 import { check, name, optionalName } from "../common/validation.js";
 import type { CreatePortalProfileInput, UpdatePortalProfileInput } from "./portal-profile.types.js";
-import { unknownRoleIds } from "./role.service.js";
+import { ensureReferences } from "../common/references.js";
 
 export type PortalProfileRow = typeof portalProfiles.$inferSelect;
 
@@ -33,9 +33,7 @@ export function listPortalProfiles(deps: Pick<Deps, "db">, organisationId: strin
 
 async function checkRoles(tx: Tx, organisationId: string, ids: string[] | null | undefined) {
   if (!ids?.length) return;
-  const unknown = new Set(await unknownRoleIds(tx, organisationId, ids));
-  const bad = ids.findIndex((id) => unknown.has(id));
-  ensure(bad < 0, () => badInput(`roleIds.${bad}`, "No such role."));
+  await ensureReferences(tx, roles, organisationId, ids, (i) => `roleIds.${i}`, "role");
 }
 
 async function writeRoles(tx: Tx, profileId: string, ids: string[] | null | undefined) {
@@ -76,19 +74,21 @@ export async function updatePortalProfile(deps: Pick<Deps, "db">, caller: Caller
     return await deps.db.transaction(async (tx) => {
       const before = await findPortalProfile(tx, caller.organisationId, input.id);
       ensure(before, () => notFound("Portal profile"));
-      await checkRoles(tx, caller.organisationId, input.roleIds);
+      // An explicit null clears the roles, as it clears any optional field; left out keeps them.
+      const roleIdsGiven = input.roleIds === null ? [] : input.roleIds;
+      await checkRoles(tx, caller.organisationId, roleIdsGiven);
       const beforeRoles =
-        input.roleIds == null
+        roleIdsGiven === undefined
           ? undefined
           : (await tx.select({ id: portalProfileRoles.roleId }).from(portalProfileRoles).where(eq(portalProfileRoles.profileId, before.id))).map((r) => r.id);
       const changes = { name: input.name ?? undefined };
       const [row] = await tx.update(portalProfiles).set({ ...changes, updatedAt: new Date() }).where(eq(portalProfiles.id, before.id)).returning();
-      await writeRoles(tx, row.id, input.roleIds);
+      await writeRoles(tx, row.id, roleIdsGiven);
       await audit(tx, caller, {
         action: "updatePortalProfile",
         entityType: "PortalProfile",
         entityId: row.id,
-        changes: diff({ ...before, roleIds: beforeRoles }, { ...changes, roleIds: input.roleIds ?? undefined }),
+        changes: diff({ ...before, roleIds: beforeRoles }, { ...changes, roleIds: roleIdsGiven }),
       });
       return row;
     });

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import type { Caller, Deps } from "../../context.js";
@@ -15,19 +15,6 @@ export async function findQueue(db: DbOrTx, organisationId: string, id: string) 
   if (!isId(id)) return undefined;
   const [row] = await db.select().from(queues).where(and(eq(queues.organisationId, organisationId), eq(queues.id, id)));
   return row;
-}
-
-/** The ids among `ids` that name no queue of the organisation. */
-export async function unknownQueueIds(db: DbOrTx, organisationId: string, ids: string[]) {
-  const wellFormed = ids.filter(isId);
-  const found = wellFormed.length
-    ? await db
-        .select({ id: queues.id })
-        .from(queues)
-        .where(and(eq(queues.organisationId, organisationId), inArray(queues.id, wellFormed)))
-    : [];
-  const known = new Set(found.map((q) => q.id));
-  return ids.filter((id) => !known.has(id));
 }
 
 export function listQueues(deps: Pick<Deps, "db">, organisationId: string) {

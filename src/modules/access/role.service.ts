@@ -1,13 +1,13 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import type { Caller, Deps } from "../../context.js";
 import type { DbOrTx, Tx } from "../../db/client.js";
-import { customerGroups, roleCustomerGroups, roleQueuePermissions, roles } from "../../db/schema/index.js";
+import { customerGroups, queues, roleCustomerGroups, roleQueuePermissions, roles } from "../../db/schema/index.js";
 import { badInput, conflict, ensure, isUniqueViolation, notFound } from "../../errors.js";
 import { isId } from "../common/pagination.js";
 import { check, name, optionalName } from "../common/validation.js";
-import { unknownQueueIds } from "./queue.service.js";
+import { ensureReferences } from "../common/references.js";
 import type { CreateRoleInput, UpdateRoleInput } from "./role.types.js";
 
 export type RoleRow = typeof roles.$inferSelect;
@@ -31,19 +31,6 @@ export function listRoles(deps: Pick<Deps, "db">, organisationId: string) {
   return deps.db.select().from(roles).where(eq(roles.organisationId, organisationId)).orderBy(asc(roles.name), asc(roles.id));
 }
 
-/** The ids among `ids` that name no role of the organisation. */
-export async function unknownRoleIds(db: DbOrTx, organisationId: string, ids: string[]) {
-  const wellFormed = ids.filter(isId);
-  const found = wellFormed.length
-    ? await db
-        .select({ id: roles.id })
-        .from(roles)
-        .where(and(eq(roles.organisationId, organisationId), inArray(roles.id, wellFormed)))
-    : [];
-  const known = new Set(found.map((r) => r.id));
-  return ids.filter((id) => !known.has(id));
-}
-
 type Grants = { queuePermissions?: z.infer<typeof permission>[] | null; customerGroupIds?: string[] | null };
 
 /** Every queue and customer group a role names must exist in the organisation, once. */
@@ -52,21 +39,23 @@ async function checkGrants(tx: Tx, organisationId: string, input: Grants) {
   const queueIds = permissions.map((p) => p.queueId);
   const duplicate = queueIds.findIndex((id, i) => queueIds.indexOf(id) !== i);
   ensure(duplicate < 0, () => badInput(`queuePermissions.${duplicate}.queueId`, "This queue is listed twice."));
-  const unknownQueues = new Set(await unknownQueueIds(tx, organisationId, queueIds));
-  const badQueue = queueIds.findIndex((id) => unknownQueues.has(id));
-  ensure(badQueue < 0, () => badInput(`queuePermissions.${badQueue}.queueId`, "No such queue."));
+  await ensureReferences(tx, queues, organisationId, queueIds, (i) => `queuePermissions.${i}.queueId`, "queue");
+  await ensureReferences(tx, customerGroups, organisationId, input.customerGroupIds ?? [], (i) => `customerGroupIds.${i}`, "customer group");
+}
 
-  const groupIds = input.customerGroupIds ?? [];
-  const wellFormed = [...new Set(groupIds.filter(isId))];
-  const found = wellFormed.length
-    ? await tx
-        .select({ id: customerGroups.id })
-        .from(customerGroups)
-        .where(and(eq(customerGroups.organisationId, organisationId), inArray(customerGroups.id, wellFormed)))
-    : [];
-  const known = new Set(found.map((g) => g.id));
-  const badGroup = groupIds.findIndex((id) => !known.has(id));
-  ensure(badGroup < 0, () => badInput(`customerGroupIds.${badGroup}`, "No such customer group."));
+/** A role's grants in a stable order, so the audit shows what a replacement changed. */
+async function grantsOf(tx: Tx, roleId: string) {
+  const permissions = await tx
+    .select({ queueId: roleQueuePermissions.queueId, read: roleQueuePermissions.read, write: roleQueuePermissions.write, append: roleQueuePermissions.append })
+    .from(roleQueuePermissions)
+    .where(eq(roleQueuePermissions.roleId, roleId))
+    .orderBy(asc(roleQueuePermissions.queueId));
+  const groups = await tx
+    .select({ id: roleCustomerGroups.customerGroupId })
+    .from(roleCustomerGroups)
+    .where(eq(roleCustomerGroups.roleId, roleId))
+    .orderBy(asc(roleCustomerGroups.customerGroupId));
+  return { queuePermissions: permissions, customerGroupIds: groups.map((g) => g.id) };
 }
 
 /** Replaces the role's grants with exactly those given (a list left out keeps its grants). */
@@ -111,19 +100,24 @@ export async function updateRole(deps: Pick<Deps, "db">, caller: Caller, raw: Up
     return await deps.db.transaction(async (tx) => {
       const before = await findRole(tx, caller.organisationId, input.id);
       ensure(before, () => notFound("Role"));
-      await checkGrants(tx, caller.organisationId, input);
+      // An explicit null clears a list, as it clears any optional field; left out keeps it.
+      const grants: Grants = {
+        queuePermissions: input.queuePermissions === null ? [] : input.queuePermissions,
+        customerGroupIds: input.customerGroupIds === null ? [] : input.customerGroupIds,
+      };
+      await checkGrants(tx, caller.organisationId, grants);
+      const previous = await grantsOf(tx, before.id);
       const changes = { name: input.name ?? undefined, accessOwnCompanyCases: input.accessOwnCompanyCases ?? undefined };
       const [row] = await tx.update(roles).set({ ...changes, updatedAt: new Date() }).where(eq(roles.id, before.id)).returning();
-      await writeGrants(tx, row.id, input);
+      await writeGrants(tx, row.id, grants);
       await audit(tx, caller, {
         action: "updateRole",
         entityType: "Role",
         entityId: row.id,
-        changes: {
-          ...diff(before, changes),
-          ...(input.queuePermissions != null ? { queuePermissions: { from: null, to: input.queuePermissions } } : {}),
-          ...(input.customerGroupIds != null ? { customerGroupIds: { from: null, to: input.customerGroupIds } } : {}),
-        },
+        changes: diff(
+          { ...before, ...previous },
+          { ...changes, queuePermissions: grants.queuePermissions, customerGroupIds: grants.customerGroupIds },
+        ),
       });
       return row;
     });

@@ -4,9 +4,9 @@ import { audit, diff } from "../../audit/audit.js";
 import { assertPasswordAllowed } from "../../auth/password-policy.js";
 import type { Caller, Deps } from "../../context.js";
 import type { DbOrTx, Tx } from "../../db/client.js";
-import { userRoles, users } from "../../db/schema/index.js";
+import { roles, userRoles, users } from "../../db/schema/index.js";
 import { AppError, badInput, conflict, ensure, ErrorCode, isUniqueViolation, notFound } from "../../errors.js";
-import { unknownRoleIds } from "../access/role.service.js";
+import { ensureReferences } from "../common/references.js";
 import { decodeCursor, isId, pageSize, toPage } from "../common/pagination.js";
 import { check, email, emptyToNull, name, optionalName, phone } from "../common/validation.js";
 import { likePattern } from "../customers/search.js";
@@ -98,9 +98,7 @@ function ensurePrivileged(caller: StaffCaller, raw: CreateUserInput) {
 
 async function checkRoles(tx: Tx, organisationId: string, ids: string[] | null | undefined) {
   if (!ids?.length) return;
-  const unknown = new Set(await unknownRoleIds(tx, organisationId, ids));
-  const bad = ids.findIndex((id) => unknown.has(id));
-  ensure(bad < 0, () => badInput(`roleIds.${bad}`, "No such role."));
+  await ensureReferences(tx, roles, organisationId, ids, (i) => `roleIds.${i}`, "role");
 }
 
 async function roleIdsOf(tx: Tx, userId: string) {
