@@ -34,8 +34,7 @@ const settings = z.object({
   GATEHOUSE_HASH_CONCURRENCY: int(availableParallelism(), 1, 256),
   GATEHOUSE_HASH_QUEUE_MAX: int(64, 0, 100_000),
   GATEHOUSE_HASH_QUEUE_MAX_WAIT_MS: int(5000, 1, 600_000),
-  GATEHOUSE_SESSION_IDLE_MINUTES: int(30, 1, 60 * 24 * 365),
-  GATEHOUSE_SESSION_ABSOLUTE_MINUTES: int(720, 1, 60 * 24 * 365),
+  GATEHOUSE_SIGNIN_RATE_PER_MINUTE: int(60, 1, 10_000_000),
   GATEHOUSE_BODY_LIMIT_BYTES: int(262_144, 1024, 64 * 1024 * 1024),
   GATEHOUSE_MAX_DEPTH: int(12, 2, 100),
   GATEHOUSE_MAX_ALIASES: int(30, 1, 1000),
@@ -44,6 +43,13 @@ const settings = z.object({
   GATEHOUSE_MAX_DIRECTIVES: int(50, 1, 1000),
   GATEHOUSE_PUBLIC_INTROSPECTION: bool(false),
   GATEHOUSE_PORTAL_PROFILE_SEATS: optionalString.pipe(z.string().regex(/^\d+$/, "must be a whole number").transform(Number).optional()),
+  GATEHOUSE_PORTAL_URL: z.url().default("http://localhost:3000").transform((v) => v.replace(/\/+$/, "")),
+  GATEHOUSE_SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional()),
+  GATEHOUSE_MAIL_FROM: z.string().min(3).default("Gatehouse <no-reply@localhost>"),
+  GATEHOUSE_MAIL_POLL_MS: int(5000, 0, 3_600_000),
+  GATEHOUSE_MAIL_MAX_ATTEMPTS: int(8, 1, 100),
+  GATEHOUSE_MAIL_RETRY_BASE_SECONDS: int(30, 1, 86_400),
+  GATEHOUSE_RESET_LIMIT_PER_MINUTE: int(60, 1, 100_000),
 });
 
 export type Config = {
@@ -56,7 +62,8 @@ export type Config = {
   trustProxy: boolean;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   hashing: { concurrency: number; queueMax: number; maxWaitMs: number };
-  session: { idleMinutes: number; absoluteMinutes: number };
+  /** Sign-in and reset requests one client address may make per minute (session timeouts live in the authentication policy). */
+  signInRatePerMinute: number;
   limits: {
     bodyBytes: number;
     depth: number;
@@ -68,6 +75,17 @@ export type Config = {
   publicIntrospection: boolean;
   /** Licence seats: how many portal profiles an organisation may have; unlimited when undefined. */
   portalProfileSeats: number | undefined;
+  /** Outgoing email: SMTP when smtpUrl is set, else .eml files under dataDir/outbox. */
+  mail: {
+    portalUrl: string;
+    smtpUrl: string | undefined;
+    from: string;
+    pollMs: number;
+    maxAttempts: number;
+    retryBaseSeconds: number;
+    /** Reset and registration requests per login and per client address per minute. */
+    requestsPerMinute: number;
+  };
 };
 
 export class ConfigError extends Error {}
@@ -103,7 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queueMax: s.GATEHOUSE_HASH_QUEUE_MAX,
       maxWaitMs: s.GATEHOUSE_HASH_QUEUE_MAX_WAIT_MS,
     },
-    session: { idleMinutes: s.GATEHOUSE_SESSION_IDLE_MINUTES, absoluteMinutes: s.GATEHOUSE_SESSION_ABSOLUTE_MINUTES },
+    signInRatePerMinute: s.GATEHOUSE_SIGNIN_RATE_PER_MINUTE,
     limits: {
       bodyBytes: s.GATEHOUSE_BODY_LIMIT_BYTES,
       depth: s.GATEHOUSE_MAX_DEPTH,
@@ -114,6 +132,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     publicIntrospection: s.GATEHOUSE_PUBLIC_INTROSPECTION,
     portalProfileSeats: s.GATEHOUSE_PORTAL_PROFILE_SEATS,
+    mail: {
+      portalUrl: s.GATEHOUSE_PORTAL_URL,
+      smtpUrl: s.GATEHOUSE_SMTP_URL,
+      from: s.GATEHOUSE_MAIL_FROM,
+      pollMs: s.GATEHOUSE_MAIL_POLL_MS,
+      maxAttempts: s.GATEHOUSE_MAIL_MAX_ATTEMPTS,
+      retryBaseSeconds: s.GATEHOUSE_MAIL_RETRY_BASE_SECONDS,
+      requestsPerMinute: s.GATEHOUSE_RESET_LIMIT_PER_MINUTE,
+    },
   };
 }
 

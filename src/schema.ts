@@ -6,16 +6,21 @@ import { buildSchema } from "type-graphql";
 import { PortalProfileResolver, QueueResolver, RoleResolver } from "./modules/access/access.resolver.js";
 import { AuditEventResolver } from "./modules/audit/audit-event.resolver.js";
 import { AuthResolver } from "./modules/auth/auth.resolver.js";
+import { CredentialsResolver } from "./modules/auth/credentials.resolver.js";
 import { CaseCommentResolver, CaseResolver } from "./modules/cases/case.resolver.js";
 import { CompanyResolver } from "./modules/customers/company.resolver.js";
 import { ContactResolver } from "./modules/customers/contact.resolver.js";
 import { CustomerGroupResolver } from "./modules/customers/customer-group.resolver.js";
 import { PortalAccountResolver } from "./modules/customers/portal-account.resolver.js";
+import { EmailFlowsResolver } from "./modules/mail/email-flows.resolver.js";
+import { MessageTemplateResolver } from "./modules/mail/message-template.resolver.js";
 import { UserResolver } from "./modules/staff/user.resolver.js";
+import { requiredActionsGate } from "./permissions/required-actions.js";
 import { permissions } from "./permissions/tree.js";
 
 const resolvers = [
   AuthResolver,
+  CredentialsResolver,
   UserResolver,
   CustomerGroupResolver,
   CompanyResolver,
@@ -27,6 +32,8 @@ const resolvers = [
   PortalProfileResolver,
   CaseResolver,
   CaseCommentResolver,
+  MessageTemplateResolver,
+  EmailFlowsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -43,7 +50,7 @@ export function buildBareSchema(): Promise<GraphQLSchema> {
 
 /** The executable schema: every field behind the permission tree. */
 export async function buildExecutableSchema(): Promise<GraphQLSchema> {
-  return applyMiddleware(await buildBareSchema(), permissions);
+  return applyMiddleware(await buildBareSchema(), requiredActionsGate, permissions);
 }
 
 /** The committed SDL, sorted so that it is stable. */

@@ -10,6 +10,7 @@ import { principalForToken } from "./auth/sessions.js";
 import type { Config } from "./config.js";
 import type { Clock, Context, Deps } from "./context.js";
 import type { Database } from "./db/client.js";
+import { DeliveryWorker, type DeliveryPass } from "./mail/delivery.js";
 import { formatError, introspectionPlugin, oneLoginPerDocument, responsePlugin } from "./graphql/plugins.js";
 import { createLoaders } from "./loaders.js";
 import { registerPlayground, sendPlayground, wantsPlayground } from "./playground.js";
@@ -26,6 +27,8 @@ export type ServerOptions = {
 export type Server = {
   app: FastifyInstance;
   deps: Deps;
+  /** One outbox pass now (expiry warnings, then due emails): what the worker does every GATEHOUSE_MAIL_POLL_MS; tests call it instead of waiting. */
+  deliverDue(): Promise<DeliveryPass>;
   /** Stops taking requests, finishes those in flight, then closes the database. */
   close(): Promise<void>;
 };
@@ -178,12 +181,18 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     return wantsPlayground(request) ? sendPlayground(reply) : graphql.call(this, request as any, reply as any);
   });
 
+  const mail = new DeliveryWorker(deps);
+  mail.start();
+
   return {
     app,
     deps,
+    deliverDue: () => mail.deliverDue(),
     async close() {
       closing = true;
       await apollo.stop();
+      // After the last request (which may have queued an email) and before the database goes.
+      await mail.stop();
       await database.close();
     },
   };

@@ -74,3 +74,73 @@ export function passwordExpiresAt(
   if (account.passwordNeverExpires || policy.password.maxAgeDays === null || !account.passwordChangedAt) return null;
   return new Date(account.passwordChangedAt.getTime() + policy.password.maxAgeDays * DAY);
 }
+
+/** Whole days until expiry when it falls inside the warning window; null otherwise (or once expired). */
+export function passwordExpiresInDays(expiresAt: Date | null, policy: AuthenticationPolicy, now: Date): number | null {
+  if (!expiresAt || expiresAt <= now) return null;
+  const days = Math.ceil((expiresAt.getTime() - now.getTime()) / DAY);
+  return days <= policy.password.expiryWarningDays ? days : null;
+}
+
+/** A partial policy as the update mutation takes it: every field optional, null only where the field is nullable. */
+export type PolicyPatch = {
+  password?: object | null;
+  username?: object | null;
+  lockout?: object | null;
+  session?: object | null;
+  resetTokenTtlMinutes?: number | null;
+};
+
+/**
+ * Merges a partial update into a policy and validates the result; throws with the dotted path
+ * of the first impossible value (`password.minLength`).
+ */
+export function mergePolicy(current: AuthenticationPolicy, patch: PolicyPatch): AuthenticationPolicy {
+  const merged: Record<string, unknown> = { ...current };
+  for (const section of ["password", "username", "lockout", "session"] as const) {
+    const given = patch[section];
+    if (given == null) continue;
+    const next: Record<string, unknown> = { ...current[section] };
+    for (const [key, value] of Object.entries(given)) {
+      if (value === undefined) continue;
+      // Only maxAgeDays and pattern may be cleared; an explicit null elsewhere is an impossible value.
+      if (value === null && !(section === "password" && key === "maxAgeDays") && !(section === "username" && key === "pattern")) {
+        throw new PolicyInputError(`${section}.${key}`, `${section}.${key} may not be null.`);
+      }
+      next[key] = value;
+    }
+    merged[section] = next;
+  }
+  if (patch.resetTokenTtlMinutes !== undefined) {
+    if (patch.resetTokenTtlMinutes === null) throw new PolicyInputError("resetTokenTtlMinutes", "resetTokenTtlMinutes may not be null.");
+    merged.resetTokenTtlMinutes = patch.resetTokenTtlMinutes;
+  }
+  const parsed = policySchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.join(".");
+    throw new PolicyInputError(path, `${path}: ${issue.message}`);
+  }
+  const policy = parsed.data;
+  if (policy.username.pattern !== null) {
+    try {
+      new RegExp(policy.username.pattern, "u");
+    } catch {
+      throw new PolicyInputError("username.pattern", "username.pattern is not a valid regular expression.");
+    }
+  }
+  if (policy.username.maxLength < policy.username.minLength) {
+    throw new PolicyInputError("username.maxLength", "username.maxLength may not be below username.minLength.");
+  }
+  return policy;
+}
+
+/** An impossible policy value, with the dotted path of the field at fault. */
+export class PolicyInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,7 +1,8 @@
-import { eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, ne, sql } from "drizzle-orm";
 import type { Clock, Deps, Principal } from "../context.js";
 import type { DbOrTx } from "../db/client.js";
-import { contacts, customerGroups, organisations, portalAccounts, sessions, users } from "../db/schema/index.js";
+import { authenticationPolicies, contacts, customerGroups, organisations, portalAccounts, sessions, users } from "../db/schema/index.js";
+import { DEFAULT_POLICY, policySchema } from "./policy.js";
 import { newToken, tokenHash } from "./tokens.js";
 
 const MINUTE = 60_000;
@@ -18,10 +19,10 @@ export type NewSession = {
 };
 
 /** Creates a session; the token is returned once and only its hash is stored. */
-export async function createSession(tx: DbOrTx, deps: Pick<Deps, "clock" | "config">, input: NewSession) {
+export async function createSession(tx: DbOrTx, deps: Pick<Deps, "clock">, input: NewSession, absoluteTimeoutMinutes: number) {
   const token = newToken();
   const now = deps.clock();
-  const expiresAt = new Date(now.getTime() + deps.config.session.absoluteMinutes * MINUTE);
+  const expiresAt = new Date(now.getTime() + absoluteTimeoutMinutes * MINUTE);
   const [row] = await tx
     .insert(sessions)
     .values({ ...input, tokenHash: tokenHash(token), createdAt: now, lastSeenAt: now, expiresAt })
@@ -34,7 +35,7 @@ export async function createSession(tx: DbOrTx, deps: Pick<Deps, "clock" | "conf
  * so disabling, locking or revoking an account ends its sessions at their next request.
  */
 export async function principalForToken(
-  deps: Pick<Deps, "db" | "clock" | "config">,
+  deps: Pick<Deps, "db" | "clock">,
   token: string,
 ): Promise<Principal | null> {
   const now = deps.clock();
@@ -56,19 +57,23 @@ export async function principalForToken(
       profileId: portalAccounts.profileId,
       companyId: contacts.companyId,
       portalEnabled: customerGroups.portalEnabled,
+      policySettings: authenticationPolicies.settings,
     })
     .from(sessions)
     .innerJoin(organisations, eq(organisations.id, sessions.organisationId))
+    .leftJoin(authenticationPolicies, eq(authenticationPolicies.organisationGroupId, organisations.organisationGroupId))
     .leftJoin(users, eq(users.id, sessions.userId))
     .leftJoin(contacts, eq(contacts.id, sessions.contactId))
     .leftJoin(portalAccounts, eq(portalAccounts.contactId, sessions.contactId))
     .leftJoin(customerGroups, eq(customerGroups.id, contacts.customerGroupId))
     .where(eq(sessions.tokenHash, tokenHash(token)));
   if (!row) return null;
-  if (!sessionAlive(row, now, deps.config.session.idleMinutes)) return null;
+  // The idle timeout is the policy's as it is now, so a shorter one applies to open sessions too.
+  const idleMinutes = (row.policySettings ? policySchema.parse(row.policySettings) : DEFAULT_POLICY).session.idleTimeoutMinutes;
+  if (!sessionAlive(row, now, idleMinutes)) return null;
   if (row.userId && row.userState !== "ACTIVE") return null;
   if (row.contactId && !portalAccountUsable(row, now)) return null;
-  if (now.getTime() - row.lastSeenAt.getTime() > touchInterval(deps.config.session.idleMinutes)) {
+  if (now.getTime() - row.lastSeenAt.getTime() > touchInterval(idleMinutes)) {
     await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, row.sessionId));
   }
   return {
@@ -126,3 +131,14 @@ export async function purgeExpiredSessions(db: DbOrTx, clock: Clock) {
   await db.delete(sessions).where(lt(sessions.expiresAt, clock()));
 }
 
+
+/** Ends every other session of the principal and lifts the required actions of the current one. */
+export async function afterOwnPasswordChange(tx: DbOrTx, who: { userId?: string; contactId?: string }, currentSessionId: string | null) {
+  const owner = who.userId ? eq(sessions.userId, who.userId) : eq(sessions.contactId, who.contactId!);
+  if (currentSessionId) {
+    await tx.delete(sessions).where(and(owner, ne(sessions.id, currentSessionId)));
+    await tx.update(sessions).set({ requiredActions: [] }).where(eq(sessions.id, currentSessionId));
+  } else {
+    await tx.delete(sessions).where(owner);
+  }
+}

@@ -112,8 +112,10 @@ export function introspectionPlugin(publicIntrospection: boolean): ApolloServerP
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, schema, document }) {
+        async didResolveOperation({ contextValue, schema, document, source }) {
           if (publicIntrospection || contextValue.principal?.kind === "User") return;
+          // A document that never spells these names cannot introspect; skip the walk on every ordinary request.
+          if (!source.includes("__schema") && !source.includes("__type")) return;
           // graphql-js's own rule finds __schema and __type wherever they are, fragments included.
           const asksSchema = validate(schema, document, [NoSchemaIntrospectionCustomRule]).length > 0;
           if (asksSchema) {

@@ -2,13 +2,13 @@ import { GraphQLError } from "graphql";
 import { type IRules, or, rule, shield } from "graphql-shield";
 import type { Context } from "../context.js";
 import { forbidden, isContractError, unauthenticated } from "../errors.js";
-import { allow, deny, isContact, isSelf, isSignedIn, isStaff } from "./rules.js";
+import { allow, deny, isContact, isSelf, isSignedIn, isStaff, isSuperUser } from "./rules.js";
 
 const ownContact = isSelf("ownContact", "Contact", (contact) => contact.id);
 const ownAccount = isSelf("ownPortalAccount", "Contact", (account) => account.contactId);
 const ownUser = isSelf("ownUser", "User", (user) => user.id);
 /** A portal contact sees the names of colleagues whose cases its roles let it read. */
-const colleague = rule("colleague", { cache: "strict" })((contact, _a, ctx: Context) => {
+const colleague = rule("colleague", { cache: "no_cache" })((contact, _a, ctx: Context) => {
   const who = ctx.principal;
   return who?.kind === "Contact" && contact.companyId != null && contact.companyId === who.companyId;
 });
@@ -38,6 +38,12 @@ export const permissionTree: IRules = {
     myCases: isContact,
     myPermissions: isContact,
     case: isSignedIn,
+    // Super users until the SECURITY (templates) and AUDIT (outbox) modules arrive.
+    messageTemplates: isSuperUser,
+    outboundEmails: isSuperUser,
+    // Super users only until security profiles (SECURITY and PORTAL_ACCESS modules) arrive.
+    authenticationPolicy: isSuperUser,
+    explainSignIn: isSuperUser,
   },
   Mutation: {
     "*": deny,
@@ -63,6 +69,17 @@ export const permissionTree: IRules = {
     updatePortalProfile: isStaff,
     createCase: isSignedIn,
     addCaseComment: isSignedIn,
+    // Public by design: each answers alike whether or not an account exists.
+    requestPasswordReset: allow,
+    resetPassword: allow,
+    registerPortalAccount: allow,
+    verifyRegistration: allow,
+    upsertMessageTemplate: isSuperUser,
+    previewMessageTemplate: isSuperUser,
+    changePassword: isSignedIn,
+    changeUserPassword: isStaff,
+    // Super users only until security profiles (the SECURITY module) arrive.
+    updateAuthenticationPolicy: isSuperUser,
   },
   LoginResult: { "*": allow },
   User: { "*": or(isStaff, ownUser) },
@@ -80,9 +97,10 @@ export const permissionTree: IRules = {
     failedLoginCount: isStaff,
     externalId: isStaff,
   },
-  PortalProfile: { "*": isSignedIn },
-  Role: { "*": isSignedIn },
-  QueuePermission: { "*": isSignedIn },
+  // A portal user sees its profile's name; what the profile grants is for staff (myPermissions tells the portal).
+  PortalProfile: { "*": isSignedIn, roles: isStaff, contactCount: isStaff },
+  Role: { "*": isStaff },
+  QueuePermission: { "*": isStaff },
   Queue: { "*": isSignedIn },
   Case: { "*": isSignedIn },
   CaseComment: { "*": isSignedIn },
@@ -104,6 +122,19 @@ export const permissionTree: IRules = {
   UserEdge: { "*": isStaff },
   AuditEventConnection: { "*": isStaff },
   AuditEventEdge: { "*": isStaff },
+  MessageTemplate: { "*": isSuperUser },
+  MessagePreview: { "*": isSuperUser },
+  OutboundEmail: { "*": isSuperUser },
+  OutboundEmailConnection: { "*": isSuperUser },
+  OutboundEmailEdge: { "*": isSuperUser },
+  AuthenticationPolicy: { "*": isSuperUser },
+  OrganisationGroup: { "*": isSuperUser },
+  PasswordPolicy: { "*": isSuperUser },
+  UsernamePolicy: { "*": isSuperUser },
+  LockoutPolicy: { "*": isSuperUser },
+  SessionPolicy: { "*": isSuperUser },
+  SignInExplanation: { "*": isSuperUser },
+  SignInStep: { "*": isSuperUser },
 };
 
 /** A denied rule answers UNAUTHENTICATED to anonymous callers and FORBIDDEN to everyone else. */

@@ -36,7 +36,8 @@ const profileNamed = async (name: string, client: GatehouseClient = admin) =>
   (await client.PortalProfiles()).portalProfiles.find((p) => p.name === name);
 
 /** A role as UpdateRole answers it, for comparisons: permissions sorted by queue id. */
-const normalised = (r: { queuePermissions: Array<{ queue: { id: string } } & Record<string, unknown>>; customerGroups: Array<{ id: string }> }) => ({
+type PermissionView = { queue: { id: string; name?: string }; read: boolean; write: boolean; append: boolean };
+const normalised = (r: { queuePermissions: PermissionView[]; customerGroups: Array<{ id: string; name?: string }> }) => ({
   permissions: [...r.queuePermissions].sort((a, b) => a.queue.id.localeCompare(b.queue.id)),
   groups: r.customerGroups.map((g) => g.id).sort(),
 });
@@ -290,25 +291,27 @@ describe("who may manage the access model", () => {
     const r = await role(admin);
     const p = await portalProfile(admin);
     const events = await auditCount(admin);
-    const calls = (c: GatehouseClient) => [
-      c.Queues(),
-      c.CreateQueue({ input: { name: `Nope ${unique()}` } }),
-      c.CreateRole({ input: { name: `Nope ${unique()}`, queuePermissions: [grant(q.id, RWA)] } }),
-      c.UpdateRole({ input: { id: r.id, name: `Nope ${unique()}` } }),
-      c.PortalProfiles(),
-      c.CreatePortalProfile({ input: { name: `Nope ${unique()}` } }),
-      c.UpdatePortalProfile({ input: { id: p.id, roleIds: [r.id] } }),
-      c.execute("{ roles { id } }").then((res) => {
-        if (res.errors?.length) throw Object.assign(new Error(res.errors[0].message), { errors: res.errors });
-        return res;
-      }),
+    /** Thunks: each call is sent only when its turn comes, and its refusal is handled at once. */
+    const calls = (c: GatehouseClient): Array<() => Promise<unknown>> => [
+      () => c.Queues(),
+      () => c.CreateQueue({ input: { name: `Nope ${unique()}` } }),
+      () => c.CreateRole({ input: { name: `Nope ${unique()}`, queuePermissions: [grant(q.id, RWA)] } }),
+      () => c.UpdateRole({ input: { id: r.id, name: `Nope ${unique()}` } }),
+      () => c.PortalProfiles(),
+      () => c.CreatePortalProfile({ input: { name: `Nope ${unique()}` } }),
+      () => c.UpdatePortalProfile({ input: { id: p.id, roleIds: [r.id] } }),
+      () =>
+        c.execute("{ roles { id } }").then((res) => {
+          if (res.errors?.length) throw Object.assign(new Error(res.errors[0].message), { errors: res.errors });
+          return res;
+        }),
     ];
     for (const [who, code] of [
       [matrix.anonymous, "UNAUTHENTICATED"],
       [matrix.portal, "FORBIDDEN"],
     ] as const) {
       for (const call of calls(who)) {
-        const outcome = await call.then(
+        const outcome = await call().then(
           () => "allowed",
           (e) => e.errors?.map((x: any) => x.extensions?.code).join(","),
         );

@@ -9,7 +9,7 @@
  *   WRITE  iff a role grants write on the queue;
  *   APPEND iff READ and any role grants append on the case's queue.
  */
-import { count } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatehouseClient } from "../../client-sdk/src/index.js";
 import { cases as casesTable } from "../../src/db/schema/index.js";
@@ -189,6 +189,42 @@ describe("read: the contact's own cases", () => {
     expect(ids).toEqual(await myCaseIds(w.p.alice.client));
   });
 
+  it("pages lose and repeat no case when several cases share a millisecond (timestamps keep microseconds)", async () => {
+    const reporter = await person(w.acme.id, w.profiles.main.id);
+    const [row] = await server.db.select().from(casesTable).where(eq(casesTable.id, w.c.aliceFull));
+    // Concurrent creations (or one transaction's inserts) can land within one millisecond, or at the same instant.
+    const stamps = ["2030-01-01T00:00:00.123456Z", "2030-01-01T00:00:00.123400Z", "2030-01-01T00:00:00.123300Z", "2030-01-01T00:00:00.500500Z", "2030-01-01T00:00:00.500500Z"];
+    const inserted = await server.db
+      .insert(casesTable)
+      .values(stamps.map((at, i) => ({ ...row, id: undefined, number: undefined, contactId: reporter.id, subject: `Same ms ${i}`, createdAt: sql`${at}::timestamptz` as unknown as Date })))
+      .returning({ id: casesTable.id });
+    const ids: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const { myCases } = await reporter.client.MyCases({ first: 1, after });
+      ids.push(...myCases.edges.map((e) => e.node.id));
+      if (!myCases.pageInfo.hasNextPage) break;
+      after = myCases.pageInfo.endCursor;
+    }
+    expect(ids).toEqual(await myCaseIds(reporter.client));
+    expect(new Set(ids)).toEqual(new Set(inserted.map((c) => c.id)));
+    // The staff list pages the same way.
+    const staffIds: string[] = [];
+    after = null;
+    for (let i = 0; i < 10; i++) {
+      type StaffPage = { cases: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: Array<{ node: { id: string } }> } };
+      const res: { data?: StaffPage | null; errors?: unknown[] } = await admin.execute<StaffPage>(
+        "query ($after: String, $contactId: ID) { cases(first: 2, after: $after, filter: { contactId: $contactId }) { pageInfo { hasNextPage endCursor } edges { node { id } } } }",
+        { after, contactId: reporter.id },
+      );
+      expect(res.errors).toBeUndefined();
+      staffIds.push(...res.data!.cases.edges.map((e) => e.node.id));
+      if (!res.data!.cases.pageInfo.hasNextPage) break;
+      after = res.data!.cases.pageInfo.endCursor;
+    }
+    expect(staffIds).toEqual(ids);
+  });
+
   it("refuses first outside 1..100 and an undecodable cursor with BAD_USER_INPUT", async () => {
     await expectRefusal(w.p.alice.client.MyCases({ first: 0 }), "BAD_USER_INPUT", "first");
     await expectRefusal(w.p.alice.client.MyCases({ first: 101 }), "BAD_USER_INPUT", "first");
@@ -296,6 +332,13 @@ describe("write", () => {
     expect((await admin.Case({ id: createCase.id })).case!.contact.id).toBe(w.p.walt.id);
   });
 
+  it("write is per queue: a role granting write lets the contact create even where it covers not the contact's group", async () => {
+    // gina's profile grants write on Full, but its roles cover only the other customer group.
+    const { createCase } = await w.p.gina.client.CreateCase({ input: { queueId: w.q.full.id, subject: "Outside the groups" } });
+    expect(await reads(w.p.gina.client, createCase.id)).toBe(false);
+    expect((await admin.Case({ id: createCase.id })).case!.contact.id).toBe(w.p.gina.id);
+  });
+
   it("createCase on a queue without write is FORBIDDEN, and writes nothing", async () => {
     const before = (await admin.Cases({ first: 1, filter: { queueId: w.q.readOnly.id } })).cases.totalCount;
     await expectRefusal(w.p.walt.client.CreateCase({ input: { queueId: w.q.readOnly.id, subject: "No" } }), "FORBIDDEN");
@@ -334,6 +377,15 @@ describe("append", () => {
     const { case: kase } = await w.p.alice.client.Case({ id: w.c.aliceFull });
     expect(kase!.comments.map((c) => c.body)).toContain(body);
     expect(kase!.comments.find((c) => c.body === body)!.author).toEqual({ __typename: "Contact" });
+  });
+
+  it("a readable case shows staff and colleagues' comments to the portal user, authors by kind only", async () => {
+    await admin.AddCaseComment({ input: { caseId: w.c.coraFull, body: "from support" } });
+    expect(await commentOutcome(w.p.bob.client, w.c.coraFull, "from colleague bob")).toBe("ok");
+    const { case: kase } = await w.p.cora.client.Case({ id: w.c.coraFull });
+    const byBody = Object.fromEntries(kase!.comments.map((c) => [c.body, c.author]));
+    expect(byBody["from support"]).toEqual({ __typename: "User" });
+    expect(byBody["from colleague bob"]).toEqual({ __typename: "Contact" });
   });
 
   it("append without read: addCaseComment is NOT_FOUND, and nothing is written", async () => {

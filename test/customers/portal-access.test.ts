@@ -114,17 +114,23 @@ describe("setPortalAccess: creating", () => {
     expect(await accountOf(person.id)).toBeNull();
   });
 
-  it.each([
-    { field: "emailCredentials", input: { emailCredentials: true } },
-  ])("refuses $field (a later feature) with BAD_USER_INPUT saying it is not available yet", async ({ field, input }) => {
-    const person = await newContact();
-    const error = await expectRefusal(
-      admin.SetPortalAccess({ input: { contactId: person.id, login: `later-${unique()}`, ...input } }),
+  it("refuses emailCredentials for a contact without an email address with BAD_USER_INPUT, writing nothing", async () => {
+    const { createContact: person } = await admin.CreateContact({ input: { firstName: "No", lastName: `Mail-${unique()}`, companyId: portalCompanyId } });
+    await expectRefusal(
+      admin.SetPortalAccess({ input: { contactId: person.id, login: `nomail-${unique()}`, generatePassword: true, emailCredentials: true } }),
       "BAD_USER_INPUT",
-      field,
+      "emailCredentials",
     );
-    expect(error.message).toMatch(/not available yet/i);
     expect(await accountOf(person.id)).toBeNull();
+  });
+
+  it("queues the portal-credentials email with emailCredentials, in the same change", async () => {
+    const person = await newContact();
+    const login = `mailed-${unique()}`;
+    const { setPortalAccess } = await admin.SetPortalAccess({ input: { contactId: person.id, login, emailCredentials: true } });
+    expect(setPortalAccess.generatedPassword).toBeNull();
+    const { outboundEmails } = await admin.OutboundEmails({ filter: { to: person.email!.toUpperCase(), templateKey: "portal-credentials" } });
+    expect(outboundEmails.edges.map((e) => e.node.status)).toEqual(["PENDING"]);
   });
 
   it("refuses a profileId that names no portal profile of the organisation with BAD_USER_INPUT, writing nothing", async () => {
@@ -210,7 +216,7 @@ describe("setPortalAccess: passwords", () => {
   it("refuses a password against the policy with PASSWORD_POLICY and its violations, writing nothing", async () => {
     const person = await newContact();
     const login = `policy-${unique()}`;
-    const short = await expectRefusal(admin.SetPortalAccess({ input: { contactId: person.id, login, password: "short" } }), "PASSWORD_POLICY");
+    const short = await expectRefusal(admin.SetPortalAccess({ input: { contactId: person.id, login, password: "q7#Lm2v" } }), "PASSWORD_POLICY");
     expect(short.violations).toEqual([expect.stringMatching(/at least 15/)]);
     expect(short.errors[0].extensions?.violations).toEqual(short.violations);
 
@@ -381,5 +387,15 @@ describe("a portal contact reading itself", () => {
     expect(raw.errors).toHaveLength(1);
     expect(raw.errors![0].extensions?.code).toBe("FORBIDDEN");
     expect(raw.errors![0].path).toEqual(["me", "portalAccount", "failedLoginCount"]);
+
+    // What its profile grants is for staff: the portal asks myPermissions instead.
+    for (const field of ["roles { name }", "contactCount"]) {
+      const grants = await portal.execute(`{ me { ... on Contact { portalAccount { profile { name ${field} } } } } }`);
+      expect(grants.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+      expect(grants.errors![0].path?.slice(0, 4)).toEqual(["me", "portalAccount", "profile", field.split(" ")[0]]);
+    }
+    const name = await portal.execute("{ me { ... on Contact { portalAccount { profile { id name } } } } }");
+    expect(name.errors).toBeUndefined();
+    expect(name.data.me.portalAccount.profile).toEqual({ id: user.profileId, name: expect.any(String) });
   });
 });

@@ -16,8 +16,11 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
  * Starts a whole Gatehouse on a free port with a database of its own; clients talk to it
  * over real HTTP with the SDK. Log lines are kept for tests that read them.
  */
-export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock } = {}) {
-  const database = await freshDatabaseUrl();
+export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock; shareDatabaseOf?: { databaseUrl: string | undefined } } = {}) {
+  // A second server on another's PostgreSQL database (two processes sharing one database); the owner drops it.
+  const database = options.shareDatabaseOf
+    ? { url: options.shareDatabaseOf.databaseUrl, drop: async () => {} }
+    : await freshDatabaseUrl();
   // PGlite keeps its files in the data dir: every server gets its own, or concurrent test
   // files would share (and corrupt) one database.
   const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-test-"));
@@ -27,6 +30,8 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: "info",
+    // The suite signs in a lot from 127.0.0.1; one dedicated test sets a low limit.
+    GATEHOUSE_SIGNIN_RATE_PER_MINUTE: "1000000",
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
@@ -56,11 +61,15 @@ export async function startTestServer(options: { env?: Record<string, string>; c
   return {
     url,
     baseUrl: address,
+    databaseUrl: database.url,
     logs,
     queries,
     db: db.db,
     dbKind: db.kind,
     deps: server.deps,
+    /** One outbox delivery pass, run now: tests call it instead of waiting for the worker. */
+    deliverDue: () => server.deliverDue(),
+    dataDir,
     anonymous,
     signIn,
     /** A client signed in as the initial super user. */

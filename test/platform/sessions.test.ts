@@ -19,11 +19,10 @@ let server: TestServer;
 let portalLogin: { login: string; password: string };
 
 beforeAll(async () => {
-  server = await startTestServer({
-    clock: () => now,
-    env: { GATEHOUSE_SESSION_IDLE_MINUTES: String(IDLE_MINUTES), GATEHOUSE_SESSION_ABSOLUTE_MINUTES: String(ABSOLUTE_MINUTES) },
-  });
+  server = await startTestServer({ clock: () => now });
   const admin = server.anonymous.withToken(await signInToken(server.url, "STAFF", "admin", ADMIN_PASSWORD));
+  // The timeouts come from the organisation group's authentication policy.
+  await admin.UpdateAuthenticationPolicy({ input: { session: { idleTimeoutMinutes: IDLE_MINUTES, absoluteTimeoutMinutes: ABSOLUTE_MINUTES } } });
   portalLogin = await portalUser(admin);
 });
 afterAll(() => server?.close());
@@ -52,7 +51,7 @@ describe("logout", () => {
 });
 
 describe("timeouts", () => {
-  it("ends a session left idle longer than GATEHOUSE_SESSION_IDLE_MINUTES", async () => {
+  it("ends a session left idle longer than the policy's session.idleTimeoutMinutes", async () => {
     const token = await signInPortal();
     advance(IDLE_MINUTES - 1);
     expect(await meCode(token)).toEqual([]);
@@ -60,7 +59,7 @@ describe("timeouts", () => {
     expect(await meCode(token)).toEqual(["UNAUTHENTICATED"]);
   });
 
-  it("ends a session past GATEHOUSE_SESSION_ABSOLUTE_MINUTES even when it was never idle", async () => {
+  it("ends a session past the policy's session.absoluteTimeoutMinutes even when it was never idle", async () => {
     const token = await signInPortal();
     const step = IDLE_MINUTES - 2;
     let elapsed = 0;

@@ -1,11 +1,15 @@
 import { and, eq, sql } from "drizzle-orm";
 import { audit } from "../../audit/audit.js";
-import { createSession, endSession } from "../../auth/sessions.js";
-import type { Caller, Deps } from "../../context.js";
+import { assertPasswordAllowed, type PasswordOwner, recordPasswordHistory } from "../../auth/password-policy.js";
+import { type AuthenticationPolicy, DEFAULT_POLICY, policyFor } from "../../auth/policy.js";
+import { takeSignInAttempt } from "../../auth/rate-limit.js";
+import { afterOwnPasswordChange, createSession, endSession, endSessionsOf } from "../../auth/sessions.js";
+import { decideSignIn, hasLocalPassword, type SignInSubject } from "../../auth/sign-in-decision.js";
+import { readThrottle, recordFailedSignIn, resetAfterSuccess, type ThrottleKey } from "../../auth/throttle.js";
+import type { Caller, Deps, Principal } from "../../context.js";
 import { contacts, customerGroups, organisations, portalAccounts, users } from "../../db/schema/index.js";
 import { DEFAULT_ORGANISATION_SLUG } from "../../db/schema/organisations.js";
-import { accountDisabled, accountLocked, ensure, invalidCredentials } from "../../errors.js";
-import { isLocked } from "../customers/portal-account.service.js";
+import { AppError, accountLocked, badInput, ensure, ErrorCode, forbidden, invalidCredentials, notFound } from "../../errors.js";
 import type { LoginInput } from "./auth.types.js";
 
 type LoginDeps = Pick<Deps, "db" | "hasher" | "clock" | "config">;
@@ -19,7 +23,7 @@ export type LoginOutcome = {
   principal: { __typename: "User" | "Contact"; id: string };
 };
 
-async function findOrganisation(deps: LoginDeps, slug: string | null | undefined) {
+export async function findOrganisation(deps: Pick<Deps, "db">, slug: string | null | undefined) {
   const [org] = await deps.db
     .select()
     .from(organisations)
@@ -27,15 +31,26 @@ async function findOrganisation(deps: LoginDeps, slug: string | null | undefined
   return org;
 }
 
+const refusal = (r: { code: string; message: string; lockedUntil?: Date | null }) =>
+  r.code === "ACCOUNT_LOCKED" ? accountLocked(r.lockedUntil ?? null) : new AppError(r.code as ErrorCode, r.message);
+
 /**
- * Signs a staff user or a portal contact in. Unknown logins cost one verification too, and
- * every refusal that could reveal an account comes only after the password was right.
+ * Signs a staff user or a portal contact in. Unknown logins cost one verification too, a
+ * locked name is refused before any verification, and every refusal that could reveal an
+ * account comes only after the password was right.
  */
 export async function login(deps: LoginDeps, input: LoginInput, clientAddress: string | null): Promise<LoginOutcome> {
+  takeSignInAttempt(deps, clientAddress);
   const org = await findOrganisation(deps, input.organisation);
-  const subject = org ? await findSubject(deps, org.id, input) : undefined;
-  const passwordOk = await deps.hasher.verify(subject?.passwordHash, input.password);
+  const policy = org ? await policyFor(deps.db, org.id) : DEFAULT_POLICY;
+  const key: ThrottleKey | null = org ? { organisationId: org.id, audience: input.audience, login: input.login } : null;
   const now = deps.clock();
+  const throttle = key ? await readThrottle(deps.db, key) : undefined;
+  const early = decideSignIn({ throttle, subject: undefined, passwordOk: true }, policy, now);
+  if ("refusal" in early && early.refusal.code === "ACCOUNT_LOCKED") throw refusal(early.refusal);
+
+  const subject = org ? await findSubject(deps, org.id, input.audience, input.login) : undefined;
+  const passwordOk = await deps.hasher.verify(subject && hasLocalPassword(subject) ? subject.passwordHash : null, input.password);
   const caller: Caller = {
     organisationId: org?.id ?? "",
     actor: subject ? { type: subject.kind, id: subject.id } : null,
@@ -43,26 +58,32 @@ export async function login(deps: LoginDeps, input: LoginInput, clientAddress: s
   };
 
   if (!subject || !passwordOk) {
-    if (org) await recordFailure(deps, caller, input, subject);
+    if (org && key) {
+      const row = await recordFailure(deps, caller, input, subject, key, policy, now);
+      // A failure counted after the limit was reached means the name was locked meanwhile.
+      if (row.failures > policy.lockout.maxFailures) throw refusal({ code: "ACCOUNT_LOCKED", message: "", lockedUntil: row.lockedUntil });
+    }
     throw invalidCredentials();
   }
-  if (subject.kind === "User") ensure(subject.active, () => accountDisabled("This staff user is inactive."));
-  else {
-    ensure(subject.enabled, () => accountDisabled("Portal access is disabled for this account."));
-    ensure(subject.portalEnabled, () => accountDisabled("This account's customer group is not enabled for the portal."));
-    ensure(subject.profileId, () => accountDisabled("This portal account has no portal profile, so it may not sign in."));
-    ensure(!isLocked(subject, now), () => accountLocked(subject.locked ? null : subject.lockedUntil));
-  }
+  const decision = decideSignIn({ throttle: undefined, subject, passwordOk }, policy, now);
+  if ("refusal" in decision) throw refusal(decision.refusal);
+  const { requiredActions, passwordExpiresInDays, warnings } = decision.grant;
 
-  const requiredActions = subject.mustChangePassword ? ["CHANGE_PASSWORD"] : [];
   return deps.db.transaction(async (tx) => {
-    const session = await createSession(tx, deps, {
-      organisationId: org!.id,
-      audience: input.audience,
-      ...(subject.kind === "User" ? { userId: subject.id } : { contactId: subject.id }),
-      requiredActions,
-      clientAddress,
-    });
+    const lock = await resetAfterSuccess(tx, key!, now);
+    if (lock.locked) throw accountLocked(lock.until);
+    const session = await createSession(
+      tx,
+      deps,
+      {
+        organisationId: org!.id,
+        audience: input.audience,
+        ...(subject.kind === "User" ? { userId: subject.id } : { contactId: subject.id }),
+        requiredActions,
+        clientAddress,
+      },
+      policy.session.absoluteTimeoutMinutes,
+    );
     if (subject.kind === "User") {
       await tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, subject.id));
     } else {
@@ -76,59 +97,72 @@ export async function login(deps: LoginDeps, input: LoginInput, clientAddress: s
       token: session.token,
       expiresAt: session.expiresAt,
       requiredActions,
-      passwordExpiresInDays: null,
-      warnings: [],
+      passwordExpiresInDays,
+      warnings,
       principal: { __typename: subject.kind, id: subject.id },
     };
   });
 }
 
-type Subject =
-  | { kind: "User"; id: string; passwordHash: string | null; active: boolean; mustChangePassword: boolean }
-  | {
-      kind: "Contact";
-      id: string;
-      passwordHash: string | null;
-      enabled: boolean;
-      portalEnabled: boolean;
-      locked: boolean;
-      lockedUntil: Date | null;
-      mustChangePassword: boolean;
-      profileId: string | null;
-    };
-
-async function findSubject(deps: LoginDeps, organisationId: string, input: LoginInput): Promise<Subject | undefined> {
-  if (input.audience === "STAFF") {
+/** The account a login names in an organisation, with everything sign-in looks at. */
+export async function findSubject(
+  deps: Pick<Deps, "db">,
+  organisationId: string,
+  audience: "PORTAL" | "STAFF",
+  login: string,
+): Promise<SignInSubject | undefined> {
+  if (audience === "STAFF") {
     const [user] = await deps.db
-      .select({ id: users.id, passwordHash: users.passwordHash, state: users.state })
+      .select()
       .from(users)
-      .where(and(eq(users.organisationId, organisationId), sql`lower(${users.username}) = lower(${input.login})`));
-    return user && { kind: "User", id: user.id, passwordHash: user.passwordHash, active: user.state === "ACTIVE", mustChangePassword: false };
+      .where(and(eq(users.organisationId, organisationId), sql`lower(${users.username}) = lower(${login})`));
+    return (
+      user && {
+        kind: "User",
+        id: user.id,
+        login: user.username,
+        passwordHash: user.passwordHash,
+        active: user.state === "ACTIVE",
+        mustChangePassword: user.mustChangePassword,
+        passwordChangedAt: user.passwordChangedAt,
+      }
+    );
   }
   const [account] = await deps.db
     .select({
       id: portalAccounts.contactId,
+      login: portalAccounts.login,
       passwordHash: portalAccounts.passwordHash,
       authMode: portalAccounts.authMode,
       enabled: portalAccounts.enabled,
       locked: portalAccounts.locked,
       lockedUntil: portalAccounts.lockedUntil,
       mustChangePassword: portalAccounts.mustChangePassword,
+      passwordResetDate: portalAccounts.passwordResetDate,
+      passwordNeverExpires: portalAccounts.passwordNeverExpires,
+      passwordChangedAt: portalAccounts.passwordChangedAt,
       profileId: portalAccounts.profileId,
+      pendingVerification: portalAccounts.pendingVerification,
       portalEnabled: customerGroups.portalEnabled,
     })
     .from(portalAccounts)
     .innerJoin(contacts, eq(contacts.id, portalAccounts.contactId))
     .innerJoin(customerGroups, eq(customerGroups.id, contacts.customerGroupId))
-    .where(and(eq(portalAccounts.organisationId, organisationId), sql`lower(${portalAccounts.login}) = lower(${input.login})`));
-  if (!account) return undefined;
-  // Directory accounts have no password here; they sign in once directories arrive.
-  const passwordHash = account.authMode === "DATABASE" ? account.passwordHash : null;
-  return { kind: "Contact", ...account, passwordHash };
+    .where(and(eq(portalAccounts.organisationId, organisationId), sql`lower(${portalAccounts.login}) = lower(${login})`));
+  return account && { kind: "Contact", ...account };
 }
 
-async function recordFailure(deps: LoginDeps, caller: Caller, input: LoginInput, subject: Subject | undefined) {
-  await deps.db.transaction(async (tx) => {
+async function recordFailure(
+  deps: LoginDeps,
+  caller: Caller,
+  input: LoginInput,
+  subject: SignInSubject | undefined,
+  key: ThrottleKey,
+  policy: AuthenticationPolicy,
+  now: Date,
+) {
+  return deps.db.transaction(async (tx) => {
+    const row = await recordFailedSignIn(tx, key, policy, now);
     if (subject?.kind === "Contact") {
       await tx
         .update(portalAccounts)
@@ -141,6 +175,7 @@ async function recordFailure(deps: LoginDeps, caller: Caller, input: LoginInput,
       entityId: subject?.id ?? null,
       changes: { audience: input.audience, login: input.login },
     });
+    return row;
   });
 }
 
@@ -150,3 +185,85 @@ export async function logout(deps: Pick<Deps, "db">, sessionId: string | null) {
   return true;
 }
 
+type PasswordDeps = Pick<Deps, "db" | "hasher" | "clock">;
+
+/** The stored password state of a staff user or portal account, by principal. */
+async function credentialOf(db: Deps["db"], who: { kind: "User" | "Contact"; id: string; organisationId: string }) {
+  if (who.kind === "User") {
+    const [u] = await db
+      .select()
+      .from(users)
+      .where(and(eq(users.id, who.id), eq(users.organisationId, who.organisationId)));
+    return u && { login: u.username, passwordHash: u.passwordHash, cannotChange: false, directory: false };
+  }
+  const [a] = await db.select().from(portalAccounts).where(eq(portalAccounts.contactId, who.id));
+  return a && { login: a.login, passwordHash: a.passwordHash, cannotChange: a.cannotChangePassword, directory: a.authMode !== "DATABASE" };
+}
+
+/**
+ * Sets a new password for an account after the checks, in one transaction with its history
+ * row and audit event; `own` lifts the current session's required actions and ends the others.
+ */
+async function storeNewPassword(
+  deps: PasswordDeps,
+  caller: Caller,
+  target: { kind: "User" | "Contact"; id: string; organisationId: string },
+  newPassword: string,
+  login: string,
+  action: string,
+  currentSessionId: string | null,
+) {
+  const owner: PasswordOwner = target.kind === "User" ? { userId: target.id } : { contactId: target.id };
+  await assertPasswordAllowed(deps, { organisationId: target.organisationId, password: newPassword, login, owner });
+  const passwordHash = await deps.hasher.hash(newPassword);
+  const now = deps.clock();
+  await deps.db.transaction(async (tx) => {
+    if (target.kind === "User") {
+      await tx.update(users).set({ passwordHash, passwordChangedAt: now, mustChangePassword: false, updatedAt: now }).where(eq(users.id, target.id));
+    } else {
+      await tx
+        .update(portalAccounts)
+        .set({ passwordHash, passwordChangedAt: now, mustChangePassword: false, passwordResetDate: null, updatedAt: now })
+        .where(eq(portalAccounts.contactId, target.id));
+    }
+    await recordPasswordHistory(tx, target.organisationId, owner, passwordHash);
+    const who = target.kind === "User" ? { userId: target.id } : { contactId: target.id };
+    if (currentSessionId) await afterOwnPasswordChange(tx, who, currentSessionId);
+    else await endSessionsOf(tx, who);
+    await audit(tx, caller, { action, entityType: target.kind, entityId: target.id, changes: { passwordChanged: true } });
+  });
+}
+
+/** Self-service change: the current password is always required (INVALID_CREDENTIALS when wrong). */
+export async function changePassword(deps: PasswordDeps, caller: Caller, principal: Principal, input: { currentPassword: string; newPassword: string }) {
+  const account = await credentialOf(deps.db, principal);
+  ensure(account, () => notFound("Account"));
+  ensure(!account.directory, () => new AppError(ErrorCode.NOT_SUPPORTED_FOR_DIRECTORY, "This account's password is kept in a directory; change it there."));
+  ensure(!account.cannotChange, () => forbidden("This account may not change its password."));
+  ensure(await deps.hasher.verify(account.passwordHash, input.currentPassword), () => invalidCredentials());
+  await storeNewPassword(deps, caller, principal, input.newPassword, account.login, "changePassword", principal.sessionId);
+  return true;
+}
+
+/**
+ * A staff user's password set by staff: its own always needs the current one; another's needs
+ * the target's current one unless the caller is a super user. Ends that user's sessions.
+ */
+export async function changeUserPassword(
+  deps: PasswordDeps,
+  caller: Caller,
+  principal: Principal,
+  input: { userId: string; currentPassword?: string | null; newPassword: string },
+) {
+  const isOwn = input.userId === principal.id;
+  const target = { kind: "User" as const, id: input.userId, organisationId: principal.organisationId };
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.userId);
+  const account = uuid ? await credentialOf(deps.db, target) : undefined;
+  ensure(account, () => notFound("User"));
+  if (isOwn || !principal.superUser) {
+    ensure(input.currentPassword != null, () => badInput("currentPassword", "Give the current password."));
+    ensure(await deps.hasher.verify(account.passwordHash, input.currentPassword), () => invalidCredentials());
+  }
+  await storeNewPassword(deps, caller, target, input.newPassword, account.login, "changeUserPassword", isOwn ? principal.sessionId : null);
+  return true;
+}

@@ -1,8 +1,9 @@
-import { and, asc, count, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, type Placeholder, type SQL, sql } from "drizzle-orm";
+import { type AnyPgColumn, unionAll } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import type { Caller, Deps, Principal } from "../../context.js";
-import type { DbOrTx } from "../../db/client.js";
+import type { Db, DbOrTx } from "../../db/client.js";
 import {
   caseComments,
   cases,
@@ -18,7 +19,7 @@ import {
   roles,
 } from "../../db/schema/index.js";
 import { badInput, ensure, forbidden, notFound } from "../../errors.js";
-import { hasOwnCompanyAccess, mayAppend, mayRead, mayWrite, rolesOf, type Viewer } from "../access/case-access.js";
+import { hasOwnCompanyAccess, mayAppend, mayRead, mayReadBranches, mayWrite, rolesOf, type Viewer, type ViewerOf } from "../access/case-access.js";
 import { findQueue } from "../access/queue.service.js";
 import { decodeTimeCursor, idEquals, isId, pageSize, toPage } from "../common/pagination.js";
 import { check } from "../common/validation.js";
@@ -46,38 +47,118 @@ export function viewerOf(principal: Principal): Viewer {
 
 type ListArgs = { first?: number | null; after?: string | null };
 
-/** One keyset page of the cases `where` allows, newest first, with queue and reporter joined in. */
-async function casePage(deps: Pick<Deps, "db">, where: SQL, args: ListArgs) {
+/**
+ * Newest first. NULLS LAST like the cases_*_idx indexes (created_at and id are NOT NULL, so the
+ * order is the same as plain DESC, which means NULLS FIRST and so could not use those indexes).
+ */
+const newestFirst = (t: { createdAt: AnyPgColumn; id: AnyPgColumn }) => [sql`${t.createdAt} desc nulls last`, sql`${t.id} desc nulls last`];
+
+/**
+ * A cursor's timestamp with all of PostgreSQL's microseconds: a JavaScript Date keeps only
+ * milliseconds, and a cursor cut to them would skip the cases later in the same millisecond.
+ */
+const cursorTime = (column: AnyPgColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * The two statements of a case list: one keyset page of the cases `where` allows, newest first,
+ * with queue and reporter joined in, and its count. The page is chosen from `cases` alone and
+ * only its rows are joined. With `branches` (disjoint predicates whose "or" is `where`), the
+ * page is the merge of each branch's own newest rows, so that each is one ordered index range
+ * scan that stops after the page (Merge Append), rather than every readable case read and sorted.
+ * Placeholders: limit, and afterAt/afterId with `keyset`; `where` may hold more. Prepared:
+ * postgres.js parses each statement once per connection, and PostgreSQL may keep its plan.
+ */
+function caseStatements(db: Db, where: SQL, keyset: boolean, branches: SQL[] = [where]) {
+  const p = sql.placeholder;
+  const after = () => (keyset ? sql`(${cases.createdAt}, ${cases.id}) < (${p("afterAt")}::timestamptz, ${p("afterId")}::uuid)` : undefined);
+  const newest = (branch: SQL) =>
+    db
+      .select()
+      .from(cases)
+      .where(and(branch, after()))
+      .orderBy(...newestFirst(cases))
+      .limit(p("limit"));
+  const [firstBranch, ...otherBranches] = branches.map(newest);
+  const merged = otherBranches.length
+    ? unionAll(firstBranch, otherBranches[0], ...otherBranches.slice(1)).orderBy(...newestFirst(cases)).limit(p("limit"))
+    : firstBranch;
+  const page = merged.as("page");
+  const pageCases = Object.fromEntries(Object.keys(getTableColumns(cases)).map((key) => [key, page[key as keyof typeof page]])) as unknown as typeof cases._.columns;
+  return {
+    page: db
+      .select({ kase: pageCases, queue: queues, contact: contacts, cursorAt: cursorTime(page.createdAt) })
+      .from(page)
+      .innerJoin(queues, eq(queues.id, page.queueId))
+      .innerJoin(contacts, eq(contacts.id, page.contactId))
+      .orderBy(...newestFirst(page))
+      .prepare("casePage"),
+    count: db.select({ n: count() }).from(cases).where(where).prepare("caseCount"),
+  };
+}
+type CaseStatements = ReturnType<typeof caseStatements>;
+
+/** Runs a list's statements (`statementsFor(keyset)`), `values` filling their placeholders. */
+async function casePage(statementsFor: (keyset: boolean) => CaseStatements, values: Record<string, unknown>, args: ListArgs) {
   const first = pageSize(args.first);
   const after = decodeTimeCursor(args.after);
-  const keyset = after ? sql`(${cases.createdAt}, ${cases.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined;
-  const rows = await deps.db
-    .select({ kase: cases, queue: queues, contact: contacts })
-    .from(cases)
-    .innerJoin(queues, eq(queues.id, cases.queueId))
-    .innerJoin(contacts, eq(contacts.id, cases.contactId))
-    .where(and(where, keyset))
-    .orderBy(desc(cases.createdAt), desc(cases.id))
-    .limit(first + 1);
-  const nodes: CaseWithRefs[] = rows.map((r) => ({ ...r.kase, queue: r.queue, contact: r.contact }));
+  const statements = statementsFor(after !== null);
+  const rows = await statements.page.execute({ ...values, limit: first + 1, ...(after ? { afterAt: after[0], afterId: after[1] } : {}) });
+  const nodes: Array<CaseWithRefs & { cursorAt: string }> = rows.map((r) => ({ ...(r.kase as CaseRow), queue: r.queue, contact: r.contact, cursorAt: r.cursorAt }));
   return toPage(
     nodes,
     first,
-    (c) => [c.createdAt.toISOString(), c.id],
-    async () => (await deps.db.select({ n: count() }).from(cases).where(where))[0].n,
+    (c) => [c.cursorAt, c.id],
+    async () => (await statements.count.execute(values))[0].n,
   );
+}
+
+/**
+ * The portal list's statements are built once per database and shape (company or not, profile or
+ * not, scope, keyset or not) with the contact's ids as placeholders, and then only run: building
+ * drizzle SQL costs more CPU than PostgreSQL spends on the page.
+ */
+const portalStatements = new WeakMap<Db, Map<string, CaseStatements>>();
+
+function portalListStatements(db: Db, viewer: Viewer & { kind: "Contact" }, scope: CaseScope | null, keyset: boolean): CaseStatements {
+  const shape = [viewer.companyId ? "company" : "-", viewer.profileId ? "profile" : "-", scope ?? "ALL", keyset ? "after" : "first"].join("/");
+  let shapes = portalStatements.get(db);
+  if (!shapes) portalStatements.set(db, (shapes = new Map()));
+  let statements = shapes.get(shape);
+  if (!statements) {
+    const p = sql.placeholder;
+    const template: ViewerOf<Placeholder> = {
+      kind: "Contact",
+      organisationId: p("organisationId"),
+      contactId: p("contactId"),
+      companyId: viewer.companyId ? p("companyId") : null,
+      profileId: viewer.profileId ? p("profileId") : null,
+    };
+    const scoped = (predicate: SQL) =>
+      scope === "OWN"
+        ? sql`(${predicate} and ${cases.contactId} = ${p("contactId")})`
+        : scope === "COMPANY"
+          ? sql`(${predicate} and ${cases.companyId} = ${p("companyId")})`
+          : predicate;
+    const branches = mayReadBranches(template).map(scoped);
+    statements = caseStatements(db, scoped(mayRead(template)), keyset, branches.length ? branches : undefined);
+    shapes.set(shape, statements);
+  }
+  return statements;
 }
 
 /** The portal's list: everything the contact may read, or only its own or its company's. */
 export async function myCases(deps: Pick<Deps, "db">, viewer: Viewer & { kind: "Contact" }, scope: CaseScope | null, args: ListArgs) {
-  const filters = [mayRead(viewer)];
-  if (scope === "OWN") filters.push(eq(cases.contactId, viewer.contactId));
   if (scope === "COMPANY") {
     const allowed = await holds(deps.db, hasOwnCompanyAccess(viewer));
     ensure(allowed && viewer.companyId, () => forbidden("No role of your portal profile gives access to your company's cases."));
-    filters.push(eq(cases.companyId, viewer.companyId));
   }
-  return casePage(deps, and(...filters)!, args);
+  const values = {
+    organisationId: viewer.organisationId,
+    contactId: viewer.contactId,
+    companyId: viewer.companyId,
+    profileId: viewer.profileId,
+  };
+  return casePage((keyset) => portalListStatements(deps.db, viewer, scope, keyset), values, args);
 }
 
 /** The staff list: cases in queues and customer groups the user's roles let it read (super users: all). */
@@ -88,7 +169,7 @@ export async function listCases(deps: Pick<Deps, "db">, viewer: Viewer, args: Li
   if (f?.contactId) filters.push(idEquals(cases.contactId, f.contactId));
   if (f?.companyId) filters.push(idEquals(cases.companyId, f.companyId));
   if (f?.status) filters.push(eq(cases.status, f.status));
-  return casePage(deps, and(...filters)!, args);
+  return casePage((keyset) => caseStatements(deps.db, and(...filters)!, keyset), {}, args);
 }
 
 /** A case the viewer may read, or NOT_FOUND (the two are indistinguishable). */

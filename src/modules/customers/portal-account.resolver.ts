@@ -4,6 +4,10 @@ import { PortalProfile } from "../access/portal-profile.types.js";
 import type { PortalAccountRow } from "./contact.service.js";
 import { Contact, SetPortalAccessResult } from "./contact.types.js";
 import * as service from "./portal-account.service.js";
+import { passwordExpiresAt, policyFor } from "../../auth/policy.js";
+import { readThrottle, throttleLock } from "../../auth/throttle.js";
+
+const throttleKeyOf = (account: PortalAccountRow) => ({ organisationId: account.organisationId, audience: "PORTAL" as const, login: account.login });
 import { PortalAccount, SetPortalAccessInput } from "./portal-account.types.js";
 
 @Resolver(() => PortalAccount)
@@ -19,8 +23,18 @@ export class PortalAccountResolver {
   }
 
   @FieldResolver(() => Boolean)
-  locked(@Root() account: PortalAccountRow, @Ctx() ctx: Context) {
-    return service.isLocked(account, ctx.deps.clock());
+  async locked(@Root() account: PortalAccountRow, @Ctx() ctx: Context) {
+    const now = ctx.deps.clock();
+    return service.isLocked(account, now) || throttleLock(await readThrottle(ctx.deps.db, throttleKeyOf(account)), now).locked;
+  }
+
+  @FieldResolver(() => Date, { nullable: true, description: "When the lock ends by itself; null when unlocked or locked until staff unlock it." })
+  async lockedUntil(@Root() account: PortalAccountRow, @Ctx() ctx: Context) {
+    const now = ctx.deps.clock();
+    if (account.locked) return null;
+    const byName = throttleLock(await readThrottle(ctx.deps.db, throttleKeyOf(account)), now);
+    if (byName.locked) return byName.until;
+    return account.lockedUntil && account.lockedUntil > now ? account.lockedUntil : null;
   }
 
   @FieldResolver(() => Int, { nullable: true })
@@ -29,8 +43,8 @@ export class PortalAccountResolver {
   }
 
   @FieldResolver(() => Date, { nullable: true, description: "When the password expires under the policy; null when it never does." })
-  passwordExpiresAt(): Date | null {
-    return null;
+  async passwordExpiresAt(@Root() account: PortalAccountRow, @Ctx() ctx: Context): Promise<Date | null> {
+    return passwordExpiresAt(account, await policyFor(ctx.deps.db, account.organisationId));
   }
 
   @FieldResolver(() => PortalProfile, { nullable: true })

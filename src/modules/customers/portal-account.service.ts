@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
-import { generatePassword } from "../../auth/generate-password.js";
-import { assertPasswordAllowed } from "../../auth/password-policy.js";
+import { assertPasswordAllowed, assertUsernameAllowed, generatePasswordFor, recordPasswordHistory } from "../../auth/password-policy.js";
+import { policyFor } from "../../auth/policy.js";
+import { clearThrottle } from "../../auth/throttle.js";
 import { endSessionsOf } from "../../auth/sessions.js";
 import type { Caller, Deps } from "../../context.js";
 import { portalAccounts } from "../../db/schema/index.js";
@@ -13,6 +14,7 @@ import { type CustomerGroupRow, findCustomerGroup } from "./customer-group.servi
 import { findPortalProfile } from "../access/portal-profile.service.js";
 import type { DbOrTx } from "../../db/client.js";
 import type { SetPortalAccessInput } from "./portal-account.types.js";
+import { queueCredentialsEmail } from "../../mail/credentials-email.js";
 
 /** Logins: 3 to 64 characters, no spaces or control characters; compared case-insensitively. */
 export const loginSchema = z
@@ -47,19 +49,19 @@ export const isLocked = (account: Pick<PortalAccountRow, "locked" | "lockedUntil
  * transaction opens, so no transaction waits on argon2.
  */
 export async function setPortalAccess(
-  deps: Pick<Deps, "db" | "hasher" | "clock">,
+  deps: Pick<Deps, "db" | "hasher" | "clock" | "config">,
   caller: Caller,
   raw: SetPortalAccessInput,
   attempt = 0,
 ): Promise<{ contact: ContactRow; generatedPassword: string | null }> {
   const input = check(inputSchema, raw);
-  ensure(!input.emailCredentials, () => badInput("emailCredentials", "Credential emails are not available yet."));
   ensure(!(input.password != null && input.generatePassword), () =>
     badInput("generatePassword", "Give a password or ask for a generated one, not both."),
   );
 
   const contact = await findContact(deps.db, caller.organisationId, input.contactId);
   ensure(contact, () => notFound("Contact"));
+  ensure(!input.emailCredentials || contact.email, () => badInput("emailCredentials", "The contact has no email address to send credentials to."));
   const group = await findCustomerGroup(deps.db, caller.organisationId, contact.customerGroupId);
   ensure(group?.portalEnabled, () => badInput("contactId", "The contact's customer group is not enabled for the portal."));
   const [existing] = await deps.db.select().from(portalAccounts).where(eq(portalAccounts.contactId, contact.id));
@@ -69,9 +71,13 @@ export async function setPortalAccess(
   const profileId = await chooseProfile(deps.db, caller.organisationId, group, input.profileId, !existing);
 
   const login = input.login ?? existing!.login;
-  const generatedPassword = input.generatePassword ? generatePassword() : null;
+  const policy = await policyFor(deps.db, caller.organisationId);
+  if (input.login) assertUsernameAllowed(input.login, policy, "login");
+  const generatedPassword = input.generatePassword ? generatePasswordFor(policy, login) : null;
   const password = input.password ?? generatedPassword;
-  if (password !== null) assertPasswordAllowed(password, login);
+  if (password !== null) {
+    await assertPasswordAllowed(deps, { policy, password, login, owner: existing ? { contactId: contact.id } : null });
+  }
   const passwordHash = password === null ? undefined : await deps.hasher.hash(password);
   const now = deps.clock();
 
@@ -110,6 +116,13 @@ export async function setPortalAccess(
         });
       }
       const [after] = await tx.select().from(portalAccounts).where(eq(portalAccounts.contactId, contact.id));
+      if (passwordHash) await recordPasswordHistory(tx, caller.organisationId, { contactId: contact.id }, passwordHash);
+      // Unlocking also lifts the lock that failed sign-ins put on the login name (old and new).
+      if (unlocking) {
+        for (const name of new Set([existing?.login, after.login].filter((n): n is string => !!n))) {
+          await clearThrottle(tx, { organisationId: caller.organisationId, audience: "PORTAL", login: name });
+        }
+      }
       // Anything that stops the account signing in, and any new password, ends its sessions.
       if (!after.enabled || isLocked(after, now) || !after.profileId || passwordHash) await endSessionsOf(tx, { contactId: contact.id });
       await audit(tx, caller, {
@@ -118,6 +131,10 @@ export async function setPortalAccess(
         entityId: contact.id,
         changes: diff(existing ?? null, { ...changes, ...(passwordHash ? { password: true } : {}) }),
       });
+      // The outbox body is the one place a generated password may appear.
+      if (input.emailCredentials) {
+        await queueCredentialsEmail(tx, deps, { organisationId: caller.organisationId, contact: { ...contact, email: contact.email! }, login: after.login, locale: after.locale, password: generatedPassword });
+      }
     });
   } catch (error) {
     if (isUniqueViolation(error, "portal_accounts_login_key")) throw conflict("login", "This login is taken in the organisation.");

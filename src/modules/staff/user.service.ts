@@ -1,7 +1,8 @@
 import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
-import { assertPasswordAllowed } from "../../auth/password-policy.js";
+import { assertPasswordAllowed, assertUsernameAllowed, recordPasswordHistory } from "../../auth/password-policy.js";
+import { policyFor } from "../../auth/policy.js";
 import type { Caller, Deps } from "../../context.js";
 import type { DbOrTx, Tx } from "../../db/client.js";
 import { roles, userRoles, users } from "../../db/schema/index.js";
@@ -124,7 +125,9 @@ export async function createUser(deps: Pick<Deps, "db" | "hasher" | "clock">, ca
   ensureAvailable(input);
   const now = deps.clock();
   ensureBorn(input.dateOfBirth, now);
-  if (input.password != null) assertPasswordAllowed(input.password, input.username);
+  const policy = await policyFor(deps.db, caller.organisationId);
+  assertUsernameAllowed(input.username, policy, "username");
+  if (input.password != null) await assertPasswordAllowed(deps, { policy, password: input.password, login: input.username });
   const passwordHash = input.password == null ? null : await deps.hasher.hash(input.password);
 
   const values = {
@@ -155,6 +158,7 @@ export async function createUser(deps: Pick<Deps, "db" | "hasher" | "clock">, ca
         .values({ organisationId: caller.organisationId, ...values, passwordHash, passwordChangedAt: passwordHash ? now : null })
         .returning();
       await writeRoles(tx, row.id, roles);
+      if (passwordHash) await recordPasswordHistory(tx, caller.organisationId, { userId: row.id }, passwordHash);
       await audit(tx, caller, {
         action: "createUser",
         entityType: "User",
