@@ -12,7 +12,6 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,6 +22,7 @@ import { print } from "graphql";
 import postgres from "postgres";
 import { createClient, LoginDocument } from "../client-sdk/src/index.js";
 import { loadConfig } from "../src/config.js";
+import { freePort, percentile, positive } from "./support.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const SECONDS = positive("BENCH_SECONDS", 10);
@@ -37,22 +37,7 @@ const ADMIN_PASSWORD = `bench-admin-${randomBytes(12).toString("hex")}`;
 const PORTAL_LOGIN = "bench.portal@example.com";
 const PORTAL_PASSWORD = `bench-portal-${randomBytes(12).toString("hex")}`;
 
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === "" ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: must be a positive number (got ${JSON.stringify(raw)})`);
-  return value;
-}
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 /** A fresh PostgreSQL database beside the one DATABASE_URL names, or none for PGlite. */
 async function freshDatabase(base: string | undefined) {
@@ -249,11 +234,6 @@ async function httpLogins(url: string, connections: number, seconds: number, pro
   };
 }
 
-function percentile(values: number[], p: number) {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 type Row = {
   concurrency: number;
@@ -385,6 +365,8 @@ async function main() {
     GATEHOUSE_HOST: "127.0.0.1",
     GATEHOUSE_DATA_DIR: join(workDir, "data"),
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    // Every benchmark client comes from 127.0.0.1: the per-address throttle would refuse all but 60 a minute.
+    GATEHOUSE_SIGNIN_RATE_PER_MINUTE: "10000000",
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
   };
   if (database.url) env.DATABASE_URL = database.url;

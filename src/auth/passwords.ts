@@ -18,6 +18,13 @@ export class PasswordHasher {
     private readonly limits: HashingSettings,
   ) {}
 
+  /** Refuses at once when a hash could not even queue, before the caller spends anything on the request. */
+  assertCapacity() {
+    if (this.running >= this.limits.concurrency && this.waiting.length >= this.limits.queueMax) {
+      throw rateLimited("Too many sign-ins at once; try again shortly.");
+    }
+  }
+
   get stats() {
     return { running: this.running, waiting: this.waiting.length };
   }

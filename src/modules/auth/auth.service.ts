@@ -1,13 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
 import { audit } from "../../audit/audit.js";
 import { assertPasswordAllowed, type PasswordOwner, recordPasswordHistory } from "../../auth/password-policy.js";
-import { type AuthenticationPolicy, DEFAULT_POLICY, policyFor } from "../../auth/policy.js";
+import { type AuthenticationPolicy, DEFAULT_POLICY, policySchema } from "../../auth/policy.js";
 import { takeSignInAttempt } from "../../auth/rate-limit.js";
 import { afterOwnPasswordChange, createSession, endSession, endSessionsOf } from "../../auth/sessions.js";
 import { decideSignIn, hasLocalPassword, type SignInSubject } from "../../auth/sign-in-decision.js";
 import { readThrottle, recordFailedSignIn, resetAfterSuccess, type ThrottleKey } from "../../auth/throttle.js";
 import type { Caller, Deps, Principal } from "../../context.js";
-import { contacts, customerGroups, organisations, portalAccounts, users } from "../../db/schema/index.js";
+import { authenticationPolicies, contacts, customerGroups, organisations, portalAccounts, users } from "../../db/schema/index.js";
 import { DEFAULT_ORGANISATION_SLUG } from "../../db/schema/organisations.js";
 import { AppError, accountLocked, badInput, ensure, ErrorCode, forbidden, invalidCredentials, notFound } from "../../errors.js";
 import type { LoginInput } from "./auth.types.js";
@@ -31,6 +31,17 @@ export async function findOrganisation(deps: Pick<Deps, "db">, slug: string | nu
   return org;
 }
 
+/** The organisation a sign-in names and its group's policy, in one query (sign-in is the hot path). */
+async function organisationAndPolicy(deps: Pick<Deps, "db">, slug: string | null | undefined) {
+  const [row] = await deps.db
+    .select({ org: organisations, settings: authenticationPolicies.settings })
+    .from(organisations)
+    .leftJoin(authenticationPolicies, eq(authenticationPolicies.organisationGroupId, organisations.organisationGroupId))
+    .where(sql`lower(${organisations.slug}) = lower(${slug ?? DEFAULT_ORGANISATION_SLUG})`);
+  if (!row) return { org: undefined, policy: DEFAULT_POLICY };
+  return { org: row.org, policy: row.settings ? policySchema.parse(row.settings) : DEFAULT_POLICY };
+}
+
 const refusal = (r: { code: string; message: string; lockedUntil?: Date | null }) =>
   r.code === "ACCOUNT_LOCKED" ? accountLocked(r.lockedUntil ?? null) : new AppError(r.code as ErrorCode, r.message);
 
@@ -41,8 +52,8 @@ const refusal = (r: { code: string; message: string; lockedUntil?: Date | null }
  */
 export async function login(deps: LoginDeps, input: LoginInput, clientAddress: string | null): Promise<LoginOutcome> {
   takeSignInAttempt(deps, clientAddress);
-  const org = await findOrganisation(deps, input.organisation);
-  const policy = org ? await policyFor(deps.db, org.id) : DEFAULT_POLICY;
+  deps.hasher.assertCapacity();
+  const { org, policy } = await organisationAndPolicy(deps, input.organisation);
   const key: ThrottleKey | null = org ? { organisationId: org.id, audience: input.audience, login: input.login } : null;
   const now = deps.clock();
   const throttle = key ? await readThrottle(deps.db, key) : undefined;
