@@ -78,6 +78,8 @@ export const permissionTree: IRules = {
     previewMessageTemplate: isSuperUser,
     changePassword: isSignedIn,
     changeUserPassword: isStaff,
+    // Super users until security profiles bring the SECURITY module.
+    unlockSignIn: isSuperUser,
     // Super users only until security profiles (the SECURITY module) arrive.
     updateAuthenticationPolicy: isSuperUser,
   },

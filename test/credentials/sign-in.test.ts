@@ -79,6 +79,34 @@ describe("lockout", () => {
     }
   });
 
+  it("lockoutMinutes 0 locks a staff login until a super user calls unlockSignIn; plain staff may not", async () => {
+    await (await admin()).UpdateAuthenticationPolicy({ input: { lockout: { lockoutMinutes: 0, maxFailures: 2 } } });
+    try {
+      const person = await staffUser(server);
+      const staffAttempt = (password: string) =>
+        outcome(server.anonymous.Login({ input: { audience: "STAFF", login: person.username, password } }));
+      for (let i = 0; i < 2; i++) expect(await staffAttempt("wrong-password-123456")).toBe("INVALID_CREDENTIALS");
+      expect(await staffAttempt(person.password)).toBe("ACCOUNT_LOCKED");
+      time.advanceMinutes(24 * 60);
+      expect(await staffAttempt(person.password)).toBe("ACCOUNT_LOCKED");
+
+      const plain = await signInStaff(server, await staffUser(server));
+      expect(await outcome(plain.UnlockSignIn({ audience: "STAFF", login: person.username }))).toBe("FORBIDDEN");
+      expect(await outcome(server.anonymous.UnlockSignIn({ audience: "STAFF", login: person.username }))).toBe("UNAUTHENTICATED");
+      expect(await staffAttempt(person.password)).toBe("ACCOUNT_LOCKED");
+
+      const adm = await admin();
+      expect((await adm.UnlockSignIn({ audience: "STAFF", login: person.username.toUpperCase() })).unlockSignIn).toBe(true);
+      expect(await staffAttempt(person.password)).toBe("OK");
+      const { auditEvents } = await adm.AuditEvents({ filter: { action: "unlockSignIn", entityId: person.user.id } });
+      expect(auditEvents.edges.map((e) => e.node)).toEqual([
+        expect.objectContaining({ entityType: "User", changes: { audience: "STAFF", login: person.username.toUpperCase() } }),
+      ]);
+    } finally {
+      await (await admin()).UpdateAuthenticationPolicy({ input: { lockout: { lockoutMinutes: 15, maxFailures: 5 } } });
+    }
+  });
+
   it("parallel wrong attempts: exactly maxFailures are INVALID_CREDENTIALS, the rest ACCOUNT_LOCKED", async () => {
     const who = await portalUser(await admin());
     const results = await Promise.all(Array.from({ length: 12 }, () => codeOf(who.login, "wrong-password-123456")));

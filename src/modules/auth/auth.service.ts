@@ -5,7 +5,7 @@ import { type AuthenticationPolicy, DEFAULT_POLICY, policySchema } from "../../a
 import { takeSignInAttempt } from "../../auth/rate-limit.js";
 import { afterOwnPasswordChange, createSession, endSession, endSessionsOf } from "../../auth/sessions.js";
 import { decideSignIn, hasLocalPassword, type SignInSubject } from "../../auth/sign-in-decision.js";
-import { readThrottle, recordFailedSignIn, resetAfterSuccess, type ThrottleKey } from "../../auth/throttle.js";
+import { clearThrottle, readThrottle, recordFailedSignIn, resetAfterSuccess, type ThrottleKey } from "../../auth/throttle.js";
 import type { Caller, Deps, Principal } from "../../context.js";
 import { authenticationPolicies, contacts, customerGroups, organisations, portalAccounts, users } from "../../db/schema/index.js";
 import { DEFAULT_ORGANISATION_SLUG } from "../../db/schema/organisations.js";
@@ -187,6 +187,24 @@ async function recordFailure(
       changes: { audience: input.audience, login: input.login },
     });
     return row;
+  });
+}
+
+/**
+ * Lifts a failure lock on a login name and forgets its failures: for staff users the only way
+ * out of a lock when the policy's lockoutMinutes is 0 (portal accounts also have SetPortalAccess).
+ */
+export async function unlockSignIn(deps: Pick<Deps, "db">, caller: Caller, audience: "PORTAL" | "STAFF", login: string) {
+  const subject = await findSubject(deps, caller.organisationId, audience, login);
+  return deps.db.transaction(async (tx) => {
+    await clearThrottle(tx, { organisationId: caller.organisationId, audience, login });
+    await audit(tx, caller, {
+      action: "unlockSignIn",
+      entityType: subject?.kind ?? (audience === "STAFF" ? "User" : "Contact"),
+      entityId: subject?.id ?? null,
+      changes: { audience, login },
+    });
+    return true;
   });
 }
 

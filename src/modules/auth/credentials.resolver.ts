@@ -34,6 +34,11 @@ export class CredentialsResolver {
     return policies.updateAuthenticationPolicy(ctx.deps, callerOf(ctx), ctx.principal!.organisationGroupId, input);
   }
 
+  @Mutation(() => Boolean, { description: "Lifts a failure lock on a login name of the caller's organisation and forgets its failures." })
+  unlockSignIn(@Arg("audience", () => Audience) audience: Audience, @Arg("login", () => String) login: string, @Ctx() ctx: Context) {
+    return auth.unlockSignIn(ctx.deps, callerOf(ctx), audience, login);
+  }
+
   @Query(() => SignInExplanation, { description: "Why a login of the caller's organisation can or cannot sign in now, step by step." })
   explainSignIn(
     @Arg("audience", () => Audience) audience: Audience,
