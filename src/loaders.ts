@@ -1,11 +1,13 @@
 import DataLoader from "dataloader";
 import { and, asc, count, eq, inArray } from "drizzle-orm";
+import { type AuthenticationPolicy, policyFor } from "./auth/policy.js";
 import type { Db } from "./db/client.js";
 import {
   caseComments,
   companies,
   contacts,
   customerGroups,
+  loginThrottles,
   portalAccounts,
   portalProfileRoles,
   portalProfiles,
@@ -117,6 +119,24 @@ export function createLoaders(db: Db, organisationId: string | null) {
         .groupBy(portalAccounts.profileId);
       const found = new Map(rows.map((r) => [r.profileId, r.n]));
       return ids.map((id) => found.get(id) ?? 0);
+    }),
+    /** The policy governing an organisation: read once per request, however many rows need it. */
+    policy: new DataLoader<string, AuthenticationPolicy>((ids) => Promise.all(ids.map((id) => policyFor(db, id)))),
+    /** Failure locks of portal login names, keyed `${organisationId} ${lower-cased login}`: one query for a page of accounts. */
+    portalThrottle: new DataLoader<string, typeof loginThrottles.$inferSelect | null>(async (keys) => {
+      const pairs = keys.map((k) => k.split(" ") as [string, string]);
+      const rows = await db
+        .select()
+        .from(loginThrottles)
+        .where(
+          and(
+            eq(loginThrottles.audience, "PORTAL"),
+            inArray(loginThrottles.organisationId, [...new Set(pairs.map((p) => p[0]))]),
+            inArray(loginThrottles.loginKey, [...new Set(pairs.map((p) => p[1]))]),
+          ),
+        );
+      const found = new Map(rows.map((r) => [`${r.organisationId} ${r.loginKey}`, r]));
+      return keys.map((k) => found.get(k) ?? null);
     }),
     commentsOfCase: manyBy(
       (ids) => db.select().from(caseComments).where(inArray(caseComments.caseId, ids)).orderBy(asc(caseComments.createdAt), asc(caseComments.id)),

@@ -314,3 +314,14 @@ describe("deleteContact", () => {
     await expectRefusal(admin.DeleteContact({ id: "nope" }), "NOT_FOUND");
   });
 });
+
+describe("contacts: nested portal-account fields", () => {
+  it("reads the page's failure locks in one statement, not one per account", async () => {
+    const { id: companyId } = await company(admin);
+    for (let i = 0; i < 3; i++) await portalUser(admin, { companyId });
+    server.queries.length = 0;
+    const { contacts } = await admin.Contacts({ filter: { companyId } });
+    expect(contacts.edges.map((e) => e.node.portalAccount?.locked)).toEqual([false, false, false]);
+    expect(server.queries.filter((q) => q.includes('"login_throttles"'))).toHaveLength(1);
+  });
+});

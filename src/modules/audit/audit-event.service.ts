@@ -1,7 +1,7 @@
-import { and, count, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, type SQL, sql } from "drizzle-orm";
 import type { Deps } from "../../context.js";
 import { auditEvents } from "../../db/schema/index.js";
-import { decodeTimeCursor, isId, pageSize, toPage } from "../common/pagination.js";
+import { decodeTimeCursor, isId, newestFirst, pageSize, toPage } from "../common/pagination.js";
 import type { AuditEventFilter } from "./audit-event.types.js";
 
 /** Newest first, keyset on (at, id). */
@@ -24,7 +24,7 @@ export async function listAuditEvents(
     .select()
     .from(auditEvents)
     .where(and(where, keyset))
-    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+    .orderBy(...newestFirst(auditEvents.at, auditEvents.id))
     .limit(first + 1);
   return toPage(
     rows,

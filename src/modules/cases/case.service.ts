@@ -21,7 +21,7 @@ import {
 import { badInput, ensure, forbidden, notFound } from "../../errors.js";
 import { hasOwnCompanyAccess, mayAppend, mayRead, mayReadBranches, mayWrite, rolesOf, type Viewer, type ViewerOf } from "../access/case-access.js";
 import { findQueue } from "../access/queue.service.js";
-import { decodeTimeCursor, idEquals, isId, pageSize, toPage } from "../common/pagination.js";
+import { decodeTimeCursor, idEquals, isId, newestFirst, pageSize, toPage } from "../common/pagination.js";
 import { check } from "../common/validation.js";
 import { findContact } from "../customers/contact.service.js";
 import type { AddCaseCommentInput, CaseFilter, CaseScope, CreateCaseInput } from "./case.types.js";
@@ -47,11 +47,6 @@ export function viewerOf(principal: Principal): Viewer {
 
 type ListArgs = { first?: number | null; after?: string | null };
 
-/**
- * Newest first. NULLS LAST like the cases_*_idx indexes (created_at and id are NOT NULL, so the
- * order is the same as plain DESC, which means NULLS FIRST and so could not use those indexes).
- */
-const newestFirst = (t: { createdAt: AnyPgColumn; id: AnyPgColumn }) => [sql`${t.createdAt} desc nulls last`, sql`${t.id} desc nulls last`];
 
 /**
  * A cursor's timestamp with all of PostgreSQL's microseconds: a JavaScript Date keeps only
@@ -76,11 +71,11 @@ function caseStatements(db: Db, where: SQL, keyset: boolean, branches: SQL[] = [
       .select()
       .from(cases)
       .where(and(branch, after()))
-      .orderBy(...newestFirst(cases))
+      .orderBy(...newestFirst(cases.createdAt, cases.id))
       .limit(p("limit"));
   const [firstBranch, ...otherBranches] = branches.map(newest);
   const merged = otherBranches.length
-    ? unionAll(firstBranch, otherBranches[0], ...otherBranches.slice(1)).orderBy(...newestFirst(cases)).limit(p("limit"))
+    ? unionAll(firstBranch, otherBranches[0], ...otherBranches.slice(1)).orderBy(...newestFirst(cases.createdAt, cases.id)).limit(p("limit"))
     : firstBranch;
   const page = merged.as("page");
   const pageCases = Object.fromEntries(Object.keys(getTableColumns(cases)).map((key) => [key, page[key as keyof typeof page]])) as unknown as typeof cases._.columns;
@@ -90,7 +85,7 @@ function caseStatements(db: Db, where: SQL, keyset: boolean, branches: SQL[] = [
       .from(page)
       .innerJoin(queues, eq(queues.id, page.queueId))
       .innerJoin(contacts, eq(contacts.id, page.contactId))
-      .orderBy(...newestFirst(page))
+      .orderBy(...newestFirst(page.createdAt, page.id))
       .prepare("casePage"),
     count: db.select({ n: count() }).from(cases).where(where).prepare("caseCount"),
   };

@@ -77,3 +77,9 @@ export const isId = (value: unknown): value is string => typeof value === "strin
 
 /** A filter on an id column; a malformed id matches nothing instead of failing in SQL. */
 export const idEquals = (column: AnyPgColumn, id: string): SQL => (isId(id) ? eq(column, id) : sql`false`);
+
+/**
+ * Newest first, as the (time DESC, id DESC) indexes store it: drizzle creates them NULLS LAST, and
+ * desc() alone asks for NULLS FIRST, which no index serves (both columns are NOT NULL, so the order is the same).
+ */
+export const newestFirst = (at: AnyPgColumn, id: AnyPgColumn) => [sql`${at} desc nulls last`, sql`${id} desc nulls last`];

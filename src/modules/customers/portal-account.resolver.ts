@@ -4,10 +4,11 @@ import { PortalProfile } from "../access/portal-profile.types.js";
 import type { PortalAccountRow } from "./contact.service.js";
 import { Contact, SetPortalAccessResult } from "./contact.types.js";
 import * as service from "./portal-account.service.js";
-import { passwordExpiresAt, policyFor } from "../../auth/policy.js";
-import { readThrottle, throttleLock } from "../../auth/throttle.js";
+import { passwordExpiresAt } from "../../auth/policy.js";
+import { throttleLock } from "../../auth/throttle.js";
 
-const throttleKeyOf = (account: PortalAccountRow) => ({ organisationId: account.organisationId, audience: "PORTAL" as const, login: account.login });
+/** The account's failure lock, batched with the other accounts of the page. */
+const throttleOf = (account: PortalAccountRow, ctx: Context) => ctx.loaders.portalThrottle.load(`${account.organisationId} ${account.login.toLowerCase()}`);
 import { PortalAccount, SetPortalAccessInput } from "./portal-account.types.js";
 
 @Resolver(() => PortalAccount)
@@ -25,14 +26,14 @@ export class PortalAccountResolver {
   @FieldResolver(() => Boolean)
   async locked(@Root() account: PortalAccountRow, @Ctx() ctx: Context) {
     const now = ctx.deps.clock();
-    return service.isLocked(account, now) || throttleLock(await readThrottle(ctx.deps.db, throttleKeyOf(account)), now).locked;
+    return service.isLocked(account, now) || throttleLock(await throttleOf(account, ctx), now).locked;
   }
 
   @FieldResolver(() => Date, { nullable: true, description: "When the lock ends by itself; null when unlocked or locked until staff unlock it." })
   async lockedUntil(@Root() account: PortalAccountRow, @Ctx() ctx: Context) {
     const now = ctx.deps.clock();
     if (account.locked) return null;
-    const byName = throttleLock(await readThrottle(ctx.deps.db, throttleKeyOf(account)), now);
+    const byName = throttleLock(await throttleOf(account, ctx), now);
     if (byName.locked) return byName.until;
     return account.lockedUntil && account.lockedUntil > now ? account.lockedUntil : null;
   }
@@ -44,7 +45,7 @@ export class PortalAccountResolver {
 
   @FieldResolver(() => Date, { nullable: true, description: "When the password expires under the policy; null when it never does." })
   async passwordExpiresAt(@Root() account: PortalAccountRow, @Ctx() ctx: Context): Promise<Date | null> {
-    return passwordExpiresAt(account, await policyFor(ctx.deps.db, account.organisationId));
+    return passwordExpiresAt(account, await ctx.loaders.policy.load(account.organisationId));
   }
 
   @FieldResolver(() => PortalProfile, { nullable: true })

@@ -8,12 +8,13 @@ import { endSessionsOf } from "../../auth/sessions.js";
 import { newToken, tokenHash } from "../../auth/tokens.js";
 import type { Caller, Deps } from "../../context.js";
 import type { DbOrTx } from "../../db/client.js";
-import { companies, contacts, customerGroups, emailTokens, organisations, portalAccounts } from "../../db/schema/index.js";
+import { companies, contacts, customerGroups, emailTokens, portalAccounts } from "../../db/schema/index.js";
 import { DEFAULT_ORGANISATION_SLUG } from "../../db/schema/organisations.js";
 import { badInput, ensure, isUniqueViolation, rateLimited } from "../../errors.js";
 import { emailDate, queueEmail } from "../../mail/outbox.js";
 import { check, email, name } from "../common/validation.js";
 import { isId } from "../common/pagination.js";
+import { findOrganisation } from "../auth/auth.service.js";
 import { loginSchema } from "../customers/portal-account.service.js";
 import type { RegisterPortalAccountInput, RequestPasswordResetInput, ResetPasswordInput } from "./email-flows.types.js";
 
@@ -59,14 +60,6 @@ async function evenly<T>(fn: () => Promise<T>): Promise<T> {
     const left = MIN_ANSWER_MS - (performance.now() - started);
     if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
   }
-}
-
-async function findOrganisation(db: DbOrTx, slug: string | null | undefined) {
-  const [org] = await db
-    .select()
-    .from(organisations)
-    .where(sql`lower(${organisations.slug}) = lower(${slug ?? DEFAULT_ORGANISATION_SLUG})`);
-  return org;
 }
 
 /** Issues a single-use email token; only its hash is stored. */
@@ -123,7 +116,7 @@ export async function requestPasswordReset(deps: FlowDeps, raw: RequestPasswordR
   const input = check(resetSchema, raw);
   throttle(deps, clientAddress, input.organisation ?? DEFAULT_ORGANISATION_SLUG, input.login);
   return evenly(async () => {
-    const org = await findOrganisation(deps.db, input.organisation);
+    const org = await findOrganisation(deps, input.organisation);
     if (!org) return true;
     const [found] = await deps.db
       .select({ account: portalAccounts, contact: contacts })
@@ -220,7 +213,7 @@ export async function registerPortalAccount(deps: FlowDeps, raw: RegisterPortalA
   const input = check(registerSchema, raw);
   throttle(deps, clientAddress, input.organisation ?? DEFAULT_ORGANISATION_SLUG, input.login);
   return evenly(async () => {
-    const org = await findOrganisation(deps.db, input.organisation);
+    const org = await findOrganisation(deps, input.organisation);
     const policy = org ? await policyFor(deps.db, org.id) : null;
     if (policy) {
       // The organisation's rules are public knowledge; checking them reveals no account.

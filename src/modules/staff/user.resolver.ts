@@ -1,4 +1,4 @@
-import { passwordExpiresAt, policyFor } from "../../auth/policy.js";
+import { passwordExpiresAt } from "../../auth/policy.js";
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { callerOf, type Context } from "../../context.js";
 import { ensure, notFound } from "../../errors.js";
@@ -61,6 +61,6 @@ export class UserResolver {
 
   @FieldResolver(() => Date, { nullable: true, description: "When the password expires under the policy; null when it never does." })
   async passwordExpiresAt(@Root() user: service.UserRow, @Ctx() ctx: Context): Promise<Date | null> {
-    return passwordExpiresAt(user, await policyFor(ctx.deps.db, user.organisationId));
+    return passwordExpiresAt(user, await ctx.loaders.policy.load(user.organisationId));
   }
 }
