@@ -36,6 +36,8 @@ const settings = z.object({
   GATEHOUSE_HASH_QUEUE_MAX_WAIT_MS: int(5000, 1, 600_000),
   GATEHOUSE_SIGNIN_RATE_PER_MINUTE: int(60, 1, 10_000_000),
   GATEHOUSE_BODY_LIMIT_BYTES: int(262_144, 1024, 64 * 1024 * 1024),
+  GATEHOUSE_STAFF_BODY_LIMIT_BYTES: int(16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+  GATEHOUSE_IMPORT_MAX_ROWS: int(10_000, 1, 1_000_000),
   GATEHOUSE_MAX_DEPTH: int(12, 2, 100),
   GATEHOUSE_MAX_ALIASES: int(30, 1, 1000),
   GATEHOUSE_MAX_COST: int(20_000, 100, 10_000_000),
@@ -66,6 +68,10 @@ export type Config = {
   signInRatePerMinute: number;
   limits: {
     bodyBytes: number;
+    /** Largest request body of a signed-in staff user (bulk imports); never below bodyBytes. */
+    staffBodyBytes: number;
+    /** Rows one ImportPortalAccounts call may carry. */
+    importRows: number;
     depth: number;
     aliases: number;
     cost: number;
@@ -124,6 +130,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signInRatePerMinute: s.GATEHOUSE_SIGNIN_RATE_PER_MINUTE,
     limits: {
       bodyBytes: s.GATEHOUSE_BODY_LIMIT_BYTES,
+      staffBodyBytes: Math.max(s.GATEHOUSE_BODY_LIMIT_BYTES, s.GATEHOUSE_STAFF_BODY_LIMIT_BYTES),
+      importRows: s.GATEHOUSE_IMPORT_MAX_ROWS,
       depth: s.GATEHOUSE_MAX_DEPTH,
       aliases: s.GATEHOUSE_MAX_ALIASES,
       cost: s.GATEHOUSE_MAX_COST,

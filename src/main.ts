@@ -2,6 +2,8 @@ import { availableParallelism } from "node:os";
 
 // argon2 hashes on libuv's thread pool: size it before anything uses it (hence the dynamic imports).
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
+// Outside production graphql-js checks every instanceof for a second copy of itself, on every field of every request.
+process.env.NODE_ENV ??= "production";
 
 const { ConfigError, loadConfig } = await import("./config.js");
 

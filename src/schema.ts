@@ -12,11 +12,13 @@ import { CompanyResolver } from "./modules/customers/company.resolver.js";
 import { ContactResolver } from "./modules/customers/contact.resolver.js";
 import { CustomerGroupResolver } from "./modules/customers/customer-group.resolver.js";
 import { PortalAccountResolver } from "./modules/customers/portal-account.resolver.js";
+import { PortalImportResolver } from "./modules/customers/portal-import.resolver.js";
 import { EmailFlowsResolver } from "./modules/mail/email-flows.resolver.js";
 import { MessageTemplateResolver } from "./modules/mail/message-template.resolver.js";
 import { UserResolver } from "./modules/staff/user.resolver.js";
 import { requiredActionsGate } from "./permissions/required-actions.js";
-import { permissions } from "./permissions/tree.js";
+import { checkNestedFieldsSynchronously, resolversOf } from "./permissions/sync-fields.js";
+import { denied, permissionTree, permissions } from "./permissions/tree.js";
 
 const resolvers = [
   AuthResolver,
@@ -26,6 +28,7 @@ const resolvers = [
   CompanyResolver,
   ContactResolver,
   PortalAccountResolver,
+  PortalImportResolver,
   AuditEventResolver,
   QueueResolver,
   RoleResolver,
@@ -50,7 +53,9 @@ export function buildBareSchema(): Promise<GraphQLSchema> {
 
 /** The executable schema: every field behind the permission tree. */
 export async function buildExecutableSchema(): Promise<GraphQLSchema> {
-  return applyMiddleware(await buildBareSchema(), requiredActionsGate, permissions);
+  const bare = await buildBareSchema();
+  const own = resolversOf(bare);
+  return checkNestedFieldsSynchronously(applyMiddleware(bare, requiredActionsGate, permissions), own, permissionTree, denied);
 }
 
 /** The committed SDL, sorted so that it is stable. */

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Writable } from "node:stream";
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { PasswordHasher } from "./auth/passwords.js";
 import { principalForToken } from "./auth/sessions.js";
+import { staffBodyLimit } from "./body-limit.js";
 import type { Config } from "./config.js";
 import type { Clock, Context, Deps } from "./context.js";
 import type { Database } from "./db/client.js";
@@ -148,11 +149,15 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     formatError,
+    // Apollo's default indents every response; compact JSON is smaller and cheaper to produce.
+    stringifyResult: (result) => JSON.stringify(result),
     validationRules: [...armor.validationRules, oneLoginPerDocument],
     plugins: [
       ...(armor.plugins as any[]),
       fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),
+      // Cache hints are unused here, and the plugin wraps every field's resolver to collect them.
+      ApolloServerPluginCacheControlDisabled(),
       introspectionPlugin(config.publicIntrospection),
       responsePlugin(),
     ],
@@ -176,7 +181,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
 
   registerPlayground(app);
   const graphql = fastifyApolloHandler(apollo, { context });
-  app.post("/graphql", graphql);
+  // Staff may send bodies up to staffBodyBytes (bulk imports); the hook holds everyone else to bodyBytes.
+  app.post("/graphql", { bodyLimit: config.limits.staffBodyBytes, preParsing: staffBodyLimit(deps, bearer) }, graphql);
   app.get("/graphql", function (request, reply) {
     return wantsPlayground(request) ? sendPlayground(reply) : graphql.call(this, request as any, reply as any);
   });

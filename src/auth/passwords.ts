@@ -11,6 +11,8 @@ export type HashingSettings = { concurrency: number; queueMax: number; maxWaitMs
 export class PasswordHasher {
   private running = 0;
   private readonly waiting: Array<{ start: () => void; timer: NodeJS.Timeout }> = [];
+  /** Bulk work (imports): served only when no sign-in waits, and never refused. */
+  private readonly background: Array<() => void> = [];
   private dummyHash: Promise<string> | undefined;
 
   constructor(
@@ -26,11 +28,25 @@ export class PasswordHasher {
   }
 
   get stats() {
-    return { running: this.running, waiting: this.waiting.length };
+    return { running: this.running, waiting: this.waiting.length, background: this.background.length };
   }
 
   hash(password: string): Promise<string> {
-    return this.slot(() => argon2.hash(password, { type: argon2.argon2id, ...this.argon }));
+    return this.slot(() => this.argon2id(password));
+  }
+
+  /** Hashes many passwords through the same slots, behind every waiting sign-in and without RATE_LIMITED. */
+  hashMany(passwords: readonly string[]): Promise<string[]> {
+    return Promise.all(passwords.map((password) => this.backgroundSlot(() => this.argon2id(password))));
+  }
+
+  /** Verifies many password/hash pairs at bulk priority, like hashMany. */
+  verifyMany(pairs: ReadonlyArray<{ hash: string; password: string }>): Promise<boolean[]> {
+    return Promise.all(pairs.map(({ hash, password }) => this.backgroundSlot(() => argon2.verify(hash, password).catch(() => false))));
+  }
+
+  private argon2id(password: string) {
+    return argon2.hash(password, { type: argon2.argon2id, ...this.argon });
   }
 
   /** Verifies against a stored hash, or against a dummy hash when there is none, so both cost the same. */
@@ -70,12 +86,27 @@ export class PasswordHasher {
     } else {
       this.running++;
     }
+    return this.run(work);
+  }
+
+  private async backgroundSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running < this.limits.concurrency && this.waiting.length === 0) this.running++;
+    else await new Promise<void>((resolve) => this.background.push(resolve));
+    return this.run(work);
+  }
+
+  /** Runs work in a held slot, then hands the slot on: to a waiting sign-in first, then to bulk work. */
+  private async run<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } finally {
       const next = this.waiting.shift();
       if (next) next.start();
-      else this.running--;
+      else {
+        const bulk = this.background.shift();
+        if (bulk) bulk();
+        else this.running--;
+      }
     }
   }
 }

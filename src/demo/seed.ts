@@ -1,6 +1,19 @@
 import { and, count, eq, inArray, sql } from "drizzle-orm";
+import { passwordExpiresAt, policyFor } from "../auth/policy.js";
 import type { Caller, Deps } from "../context.js";
-import { cases, companies, contacts, customerGroups, portalAccounts, portalProfiles, queues, roles } from "../db/schema/index.js";
+import {
+  authenticationPolicies,
+  cases,
+  companies,
+  contacts,
+  customerGroups,
+  organisations,
+  portalAccounts,
+  portalProfiles,
+  queues,
+  roles,
+} from "../db/schema/index.js";
+import { updateAuthenticationPolicy } from "../modules/auth/policy.service.js";
 import { createPortalProfile } from "../modules/access/portal-profile.service.js";
 import { createQueue } from "../modules/access/queue.service.js";
 import { createRole } from "../modules/access/role.service.js";
@@ -12,8 +25,10 @@ import { setPortalAccess } from "../modules/customers/portal-account.service.js"
 /**
  * A demo organisation after the CM/Track documents: profile cmtrack_basiccustomers with role
  * TrackAll on Helpdesk_2nd_Level and ServiceDesk for three customer groups, a Sales profile,
- * a company-wide role, companies with contacts, and a few hundred cases. Idempotent: every
- * thing is found by name before it is created, and cases are made only once.
+ * a company-wide role, companies with contacts, and a few hundred cases; and one portal
+ * account in each interesting credential state (locked, expiring soon, must change, never
+ * expires, pending verification, no password), under a policy whose passwords expire.
+ * Idempotent: every thing is found by name before it is created, and cases are made only once.
  */
 const DEMO_PASSWORD = "Portal-demo-2026!";
 const GROUPS = ["Key accounts", "Standard customers", "Partners"];
@@ -26,6 +41,24 @@ const COMPANIES: Array<[string, string, string[]]> = [
   ["Stark Partners", "Partners", ["Pepper Potts", "Happy Hogan", "James Rhodes"]],
 ];
 export const CASE_COUNT = 300;
+
+/** The credential states a demo account can be in, besides the plain ones above. */
+export type DemoAccountState = "locked" | "expiring" | "mustChange" | "neverExpires" | "pendingVerification" | "noPassword";
+/** One contact per state, in a company of their own, each with a portal account in that state. */
+const STATE_COMPANY: [string, string] = ["Cyberdyne Systems", "Standard customers"];
+const STATE_ACCOUNTS: Array<{ person: string; state: DemoAccountState; what: string }> = [
+  { person: "Sarah Connor", state: "locked", what: "locked by staff: sign-in is refused (ACCOUNT_LOCKED)" },
+  { person: "Miles Dyson", state: "expiring", what: "password expires 3 days after the first seed run: signs in with a warning" },
+  { person: "John Connor", state: "mustChange", what: "must change the password: signs in with CHANGE_PASSWORD required" },
+  { person: "Kyle Reese", state: "neverExpires", what: "password never expires (account setting)" },
+  { person: "Peter Silberman", state: "pendingVerification", what: "self-registered, email not verified: sign-in is refused (ACCOUNT_DISABLED)" },
+  { person: "Marcus Wright", state: "noPassword", what: "no password set: cannot sign in with one" },
+];
+/** The demo policy when the organisation still has the default one: passwords expire, so expiry can be shown. */
+const DEMO_POLICY = { password: { maxAgeDays: 90, expiryWarningDays: 14 } };
+/** The expiring account's password expires this many days after the seed first ran. */
+export const EXPIRING_IN_DAYS = 3;
+const DAY = 86_400_000;
 
 async function findOrCreate<T>(find: () => Promise<T | undefined>, create: () => Promise<T>): Promise<T> {
   return (await find()) ?? (await create());
@@ -93,6 +126,53 @@ export async function seedDemo(deps: Pick<Deps, "db" | "hasher" | "clock" | "con
     }
   }
 
+  // Passwords expire under the demo policy, unless the organisation group already has a policy of its own.
+  const [{ groupId }] = await db.select({ groupId: organisations.organisationGroupId }).from(organisations).where(eq(organisations.id, org));
+  const [ownPolicy] = await db.select().from(authenticationPolicies).where(eq(authenticationPolicies.organisationGroupId, groupId));
+  if (!ownPolicy) await updateAuthenticationPolicy(deps, caller, groupId, DEMO_POLICY);
+  const policy = await policyFor(db, org);
+
+  const states: Array<{ login: string; state: DemoAccountState; what: string }> = [];
+  const [stateCompanyName, stateGroupName] = STATE_COMPANY;
+  const stateCompany = await findOrCreate(
+    async () => byName(companyRows, stateCompanyName),
+    () => createCompany(deps, caller, { name: stateCompanyName, customerGroupId: groups.get(stateGroupName)! }),
+  );
+  const stateContacts = await db.select().from(contacts).where(eq(contacts.companyId, stateCompany.id));
+  for (const { person, state, what } of STATE_ACCOUNTS) {
+    const [firstName, lastName] = person.split(" ");
+    const contact = await findOrCreate(
+      async () => stateContacts.find((c) => c.firstName === firstName && c.lastName === lastName),
+      () => createContact(deps, caller, { firstName, lastName, companyId: stateCompany.id, email: `${firstName}.${lastName}@example.com`.toLowerCase() }),
+    );
+    const login = `${firstName}.${lastName}`.toLowerCase();
+    const [account] = await db.select().from(portalAccounts).where(eq(portalAccounts.contactId, contact.id));
+    // The state is given when the account is made and never again, so a second run changes nothing.
+    if (!account) {
+      await setPortalAccess(deps, caller, {
+        contactId: contact.id,
+        login,
+        password: state === "noPassword" ? null : DEMO_PASSWORD,
+        profileId: profileIds.get("cmtrack_basiccustomers")!,
+        locked: state === "locked" ? true : null,
+        mustChangePassword: state === "mustChange" ? true : null,
+        passwordNeverExpires: state === "neverExpires" ? true : null,
+      });
+      // No operation sets a password's age or a pending registration: the demo writes them directly.
+      if (state === "expiring" && policy.password.maxAgeDays !== null) {
+        const changedAt = new Date(deps.clock().getTime() - (policy.password.maxAgeDays - EXPIRING_IN_DAYS) * DAY);
+        await db.update(portalAccounts).set({ passwordChangedAt: changedAt }).where(eq(portalAccounts.contactId, contact.id));
+      }
+      if (state === "pendingVerification") {
+        await db.update(portalAccounts).set({ pendingVerification: true }).where(eq(portalAccounts.contactId, contact.id));
+      }
+    }
+    const [row] = await db.select().from(portalAccounts).where(eq(portalAccounts.contactId, contact.id));
+    const expiresAt = state === "expiring" ? passwordExpiresAt(row, policy) : null;
+    const note = state !== "expiring" ? "" : expiresAt ? ` (${expiresAt.toISOString()})` : " (not here: the organisation's own policy sets no maxAgeDays)";
+    states.push({ login, state, what: `${what}${note}` });
+  }
+
   const demoQueueIds = [...queueIds.values()];
   const [{ n: existingCases }] = await db.select({ n: count() }).from(cases).where(and(inOrg(cases), inArray(cases.queueId, demoQueueIds)));
   if (existingCases === 0) {
@@ -114,5 +194,5 @@ export async function seedDemo(deps: Pick<Deps, "db" | "hasher" | "clock" | "con
     });
     await db.insert(cases).values(rows);
   }
-  return { logins, password: DEMO_PASSWORD };
+  return { logins, states, password: DEMO_PASSWORD };
 }

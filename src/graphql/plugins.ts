@@ -60,6 +60,8 @@ function loggable(error: unknown): Error {
 }
 
 const SUGGESTION = / ?Did you mean .*\?$/;
+/** `__schema` or `__type`, but not the `__typename` that most documents ask for. */
+const INTROSPECTION_NAME = /__(schema|type)\b/;
 
 /**
  * Per request: an internal error gets the request id (its detail only for super users) and is
@@ -115,7 +117,7 @@ export function introspectionPlugin(publicIntrospection: boolean): ApolloServerP
         async didResolveOperation({ contextValue, schema, document, source }) {
           if (publicIntrospection || contextValue.principal?.kind === "User") return;
           // A document that never spells these names cannot introspect; skip the walk on every ordinary request.
-          if (!source.includes("__schema") && !source.includes("__type")) return;
+          if (!INTROSPECTION_NAME.test(source)) return;
           // graphql-js's own rule finds __schema and __type wherever they are, fragments included.
           const asksSchema = validate(schema, document, [NoSchemaIntrospectionCustomRule]).length > 0;
           if (asksSchema) {

@@ -4,7 +4,7 @@ import { and, eq, gt, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-o
 import nodemailer, { type Mail } from "nodemailer";
 import { passwordExpiresAt, policyFor } from "../auth/policy.js";
 import type { Deps } from "../context.js";
-import { contacts, organisations, outboundEmails, portalAccounts } from "../db/schema/index.js";
+import { contacts, organisations, outboundEmails, portalAccounts, users } from "../db/schema/index.js";
 import { emailDate, queueEmail } from "./outbox.js";
 
 type DeliveryDeps = Pick<Deps, "db" | "clock" | "config" | "log">;
@@ -153,9 +153,10 @@ export class DeliveryWorker {
 }
 
 /**
- * Queues password-expiry-warning once per password: for each account whose password
- * expires within the policy's warning window, the email goes out in the same transaction
- * that sets expiryWarningSentFor to the password's change time.
+ * Queues password-expiry-warning once per password: for each portal account and each active
+ * staff user with an email address whose password expires within the policy's warning
+ * window, the email goes out in the same transaction that sets expiryWarningSentFor to the
+ * password's change time.
  */
 export async function queueExpiryWarnings(deps: DeliveryDeps): Promise<number> {
   const now = deps.clock();
@@ -214,6 +215,59 @@ export async function queueExpiryWarnings(deps: DeliveryDeps): Promise<number> {
             login: account.login,
             expiresAt: emailDate(expiresAt),
             daysLeft: Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / DAY)),
+            audience: "PORTAL",
+          },
+        });
+        queued++;
+      });
+    }
+
+    // Staff passwords expire under the same policy; inactive users and users without an email address get nothing.
+    const staff = await deps.db
+      .select()
+      .from(users)
+      .where(
+        and(
+          eq(users.organisationId, org.id),
+          eq(users.state, "ACTIVE"),
+          isNotNull(users.email),
+          isNotNull(users.passwordHash),
+          isNotNull(users.passwordChangedAt),
+          lte(users.passwordChangedAt, windowOpensFor),
+          gt(users.passwordChangedAt, expiredFor),
+          sql`${users.expiryWarningSentFor} is distinct from ${users.passwordChangedAt}`,
+        ),
+      );
+    for (const user of staff) {
+      const expiresAt = passwordExpiresAt(user, policy)!;
+      await deps.db.transaction(async (tx) => {
+        const [claimed] = await tx
+          .update(users)
+          .set({ expiryWarningSentFor: user.passwordChangedAt })
+          .where(
+            and(
+              eq(users.id, user.id),
+              sql`${users.expiryWarningSentFor} is distinct from ${users.passwordChangedAt}`,
+              eq(users.passwordChangedAt, user.passwordChangedAt!),
+            ),
+          )
+          .returning({ id: users.id });
+        if (!claimed) return;
+        await queueEmail(tx, {
+          organisationId: org.id,
+          to: user.email!,
+          templateKey: "password-expiry-warning",
+          locale: user.systemLanguage ?? user.nativeLanguage,
+          portalUrl: deps.config.mail.portalUrl,
+          now,
+          values: {
+            // The templates' names are a contact's; for a staff user they are the user's own.
+            "contact.firstName": user.firstName,
+            "contact.lastName": user.lastName,
+            login: user.username,
+            expiresAt: emailDate(expiresAt),
+            daysLeft: Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / DAY)),
+            audience: "STAFF",
           },
         });
         queued++;

@@ -22,7 +22,8 @@ export const TEMPLATE_VARIABLES: Record<TemplateKey, string[]> = {
   "track-password-reset-template": [...COMMON, "resetLink", "expiresAt"],
   "portal-credentials": [...COMMON, "password"],
   "registration-verification": [...COMMON, "verificationLink", "expiresAt"],
-  "password-expiry-warning": [...COMMON, "expiresAt", "daysLeft"],
+  // audience: PORTAL for a portal account, STAFF for a staff user (whose sign-in is not at portalUrl).
+  "password-expiry-warning": [...COMMON, "expiresAt", "daysLeft", "audience"],
 };
 
 /** Example values for previews. */
@@ -37,6 +38,7 @@ const EXAMPLES: Record<string, string | number> = {
   expiresAt: "2030-01-01 12:00 UTC",
   password: "example-password-123",
   daysLeft: 5,
+  audience: "PORTAL",
 };
 
 type Text = { subject: string; body: string };
@@ -89,16 +91,18 @@ export const DEFAULT_TEMPLATES: Record<TemplateKey, Record<Locale, Text>> = {
   },
   "password-expiry-warning": {
     en: {
-      subject: "Your portal password expires in {{ daysLeft }} days",
+      subject: 'Your {% if audience == "STAFF" %}back-office{% else %}portal{% endif %} password expires in {{ daysLeft }} days',
       body:
-        "Hello {{ contact.firstName }} {{ contact.lastName }},\n\nthe password of your portal login {{ login }} expires on {{ expiresAt }}.\n" +
-        "Please sign in at {{ portalUrl }} and change it before then.\n",
+        "Hello {{ contact.firstName }} {{ contact.lastName }},\n\n" +
+        'the password of your {% if audience == "STAFF" %}back-office{% else %}portal{% endif %} login {{ login }} expires on {{ expiresAt }}.\n' +
+        '{% if audience == "STAFF" %}Please sign in{% else %}Please sign in at {{ portalUrl }}{% endif %} and change it before then.\n',
     },
     de: {
-      subject: "Ihr Portal-Passwort läuft in {{ daysLeft }} Tagen ab",
+      subject: 'Ihr {% if audience == "STAFF" %}Backoffice{% else %}Portal{% endif %}-Passwort läuft in {{ daysLeft }} Tagen ab',
       body:
-        "Hallo {{ contact.firstName }} {{ contact.lastName }},\n\ndas Passwort Ihres Portal-Logins {{ login }} läuft am {{ expiresAt }} ab.\n" +
-        "Bitte melden Sie sich unter {{ portalUrl }} an und ändern Sie es vorher.\n",
+        "Hallo {{ contact.firstName }} {{ contact.lastName }},\n\n" +
+        'das Passwort Ihres {% if audience == "STAFF" %}Backoffice{% else %}Portal{% endif %}-Logins {{ login }} läuft am {{ expiresAt }} ab.\n' +
+        '{% if audience == "STAFF" %}Bitte melden Sie sich an{% else %}Bitte melden Sie sich unter {{ portalUrl }} an{% endif %} und ändern Sie es vorher.\n',
     },
   },
 };

@@ -1,14 +1,14 @@
 import { GraphQLError } from "graphql";
-import { type IRules, or, rule, shield } from "graphql-shield";
+import { type IRules, shield } from "graphql-shield";
 import type { Context } from "../context.js";
 import { forbidden, isContractError, unauthenticated } from "../errors.js";
-import { allow, deny, isContact, isSelf, isSignedIn, isStaff, isSuperUser } from "./rules.js";
+import { allow, anyOf, deny, isContact, isSelf, isSignedIn, isStaff, isSuperUser, parentRule } from "./rules.js";
 
 const ownContact = isSelf("ownContact", "Contact", (contact) => contact.id);
 const ownAccount = isSelf("ownPortalAccount", "Contact", (account) => account.contactId);
 const ownUser = isSelf("ownUser", "User", (user) => user.id);
 /** A portal contact sees the names of colleagues whose cases its roles let it read. */
-const colleague = rule("colleague", { cache: "no_cache" })((contact, _a, ctx: Context) => {
+const colleague = parentRule("colleague", (contact, ctx) => {
   const who = ctx.principal;
   return who?.kind === "Contact" && contact.companyId != null && contact.companyId === who.companyId;
 });
@@ -62,6 +62,7 @@ export const permissionTree: IRules = {
     deleteContact: isStaff,
     setPortalAccess: isStaff,
     revokePortalAccess: isStaff,
+    importPortalAccounts: isStaff,
     createQueue: isStaff,
     createRole: isStaff,
     updateRole: isStaff,
@@ -84,18 +85,18 @@ export const permissionTree: IRules = {
     updateAuthenticationPolicy: isSuperUser,
   },
   LoginResult: { "*": allow },
-  User: { "*": or(isStaff, ownUser) },
+  User: { "*": anyOf(isStaff, ownUser) },
   Unit: { "*": isSignedIn },
   UnitMembership: { "*": isSignedIn },
   SecurityProfile: { "*": isSignedIn },
   Contact: {
-    "*": or(isStaff, ownContact),
-    id: or(isStaff, ownContact, colleague),
-    firstName: or(isStaff, ownContact, colleague),
-    lastName: or(isStaff, ownContact, colleague),
+    "*": anyOf(isStaff, ownContact),
+    id: anyOf(isStaff, ownContact, colleague),
+    firstName: anyOf(isStaff, ownContact, colleague),
+    lastName: anyOf(isStaff, ownContact, colleague),
   },
   PortalAccount: {
-    "*": or(isStaff, ownAccount),
+    "*": anyOf(isStaff, ownAccount),
     failedLoginCount: isStaff,
     externalId: isStaff,
   },
@@ -114,6 +115,9 @@ export const permissionTree: IRules = {
   Company: { "*": isSignedIn },
   CustomerGroup: { "*": isSignedIn },
   SetPortalAccessResult: { "*": isStaff },
+  ImportPortalAccountsPayload: { "*": isStaff },
+  ImportPortalAccountRowResult: { "*": isStaff },
+  ImportRowError: { "*": isStaff },
   AuditEvent: { "*": isStaff },
   PageInfo: { "*": isSignedIn },
   CompanyConnection: { "*": isStaff },
@@ -140,6 +144,8 @@ export const permissionTree: IRules = {
 };
 
 /** A denied rule answers UNAUTHENTICATED to anonymous callers and FORBIDDEN to everyone else. */
+export const denied = (ctx: Context) => (ctx.principal || ctx.signedIn ? forbidden() : unauthenticated());
+
 export const permissions = shield(permissionTree, {
   fallbackRule: deny,
   allowExternalErrors: true,
@@ -147,6 +153,6 @@ export const permissions = shield(permissionTree, {
     const ctx = shieldCtx as unknown as Context;
     if (isContractError(thrown)) return thrown as GraphQLError;
     if (thrown) return thrown as Error; // masked later as INTERNAL_SERVER_ERROR with a request id
-    return ctx.principal || ctx.signedIn ? forbidden() : unauthenticated();
+    return denied(ctx);
   },
 });

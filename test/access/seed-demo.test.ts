@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatehouseClient } from "../../client-sdk/src/index.js";
 import type { Caller } from "../../src/context.js";
 import { users } from "../../src/db/schema/index.js";
-import { CASE_COUNT, seedDemo } from "../../src/demo/seed.js";
+import { CASE_COUNT, type DemoAccountState, EXPIRING_IN_DAYS, seedDemo } from "../../src/demo/seed.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { allMyCases, caseReadable } from "./support.js";
 
@@ -47,12 +47,18 @@ async function rowCounts() {
   return { counts, digests };
 }
 
+let seedStarted: number;
+let seedEnded: number;
+
 beforeAll(async () => {
-  server = await startTestServer();
+  // No delivery worker: its expiry warnings would change rows between the two runs.
+  server = await startTestServer({ env: { GATEHOUSE_MAIL_POLL_MS: "0" } });
   admin = await server.admin();
   const [row] = await server.db.select().from(users).where(eq(users.username, "admin"));
   caller = { organisationId: row.organisationId, actor: { type: "User", id: row.id }, clientAddress: null };
+  seedStarted = Date.now();
   first = await seedDemo(server.deps, caller);
+  seedEnded = Date.now();
   afterFirst = await rowCounts();
   second = await seedDemo(server.deps, caller);
   afterSecond = await rowCounts();
@@ -67,6 +73,7 @@ describe("the demo seed", () => {
     // Not a row touched either: every table's contents are the same.
     expect(afterSecond.digests).toEqual(afterFirst.digests);
     expect(second.logins).toEqual(first.logins);
+    expect(second.states).toEqual(first.states);
     expect(second.password).toBe(first.password);
   });
 
@@ -123,5 +130,49 @@ describe("the demo seed", () => {
     );
     expect(seen.filter((s) => s.colleagues).length).toBeGreaterThan(0);
     for (const s of seen) if (s.colleagues) expect(s.profile).toBe("cmtrack_companyview");
+  });
+
+  it("prints one portal account in each credential state, and explainSignIn gives each its outcome", async () => {
+    const states: DemoAccountState[] = ["locked", "expiring", "mustChange", "neverExpires", "pendingVerification", "noPassword"];
+    expect(first.states.map((s) => s.state)).toEqual(states);
+    // None of them is among the plain logins, which all sign in.
+    for (const s of first.states) expect(first.logins.map((l) => l.login)).not.toContain(s.login);
+    const { authenticationPolicy } = await admin.AuthenticationPolicy();
+    expect(authenticationPolicy.password).toMatchObject({ maxAgeDays: 90, expiryWarningDays: 14 });
+
+    const explain = async (state: DemoAccountState) => {
+      const login = first.states.find((s) => s.state === state)!.login;
+      const e = (await admin.ExplainSignIn({ audience: "PORTAL", login })).explainSignIn;
+      const step = (name: string) => e.steps.find((s) => s.step === name)!;
+      return { e, step, failing: e.steps.filter((s) => !s.passed).map((s) => s.step), login };
+    };
+
+    const locked = await explain("locked");
+    expect([locked.e.allowed, locked.e.outcome, locked.failing]).toEqual([false, "ACCOUNT_LOCKED", ["lock"]]);
+    expect(locked.step("lock").detail).toBe("Staff locked the account; it stays locked until staff unlock it.");
+
+    const expiring = await explain("expiring");
+    expect([expiring.e.allowed, expiring.e.outcome, expiring.e.requiredActions, expiring.failing]).toEqual([true, null, [], []]);
+    const printed = expiring.step("passwordExpiry").detail.match(/^The password expires at (\S+)\.$/)![1];
+    expect(first.states.find((s) => s.state === "expiring")!.what).toContain(printed);
+    const at = Date.parse(printed);
+    expect(at).toBeGreaterThanOrEqual(seedStarted + EXPIRING_IN_DAYS * 86_400_000);
+    expect(at).toBeLessThanOrEqual(seedEnded + EXPIRING_IN_DAYS * 86_400_000);
+    const { login: signedIn } = await server.anonymous.Login({ input: { audience: "PORTAL", login: expiring.login, password: first.password } });
+    expect([signedIn.requiredActions, signedIn.passwordExpiresInDays, signedIn.warnings]).toEqual([[], 3, ["Your password expires in 3 days."]]);
+
+    const mustChange = await explain("mustChange");
+    expect([mustChange.e.allowed, mustChange.e.outcome, mustChange.e.requiredActions, mustChange.failing]).toEqual([true, null, ["CHANGE_PASSWORD"], ["mustChange"]]);
+
+    const neverExpires = await explain("neverExpires");
+    expect([neverExpires.e.allowed, neverExpires.e.outcome, neverExpires.e.requiredActions, neverExpires.failing]).toEqual([true, null, [], []]);
+    expect(neverExpires.step("passwordExpiry")).toMatchObject({ passed: true, detail: "The password never expires (account setting)." });
+
+    const pending = await explain("pendingVerification");
+    expect([pending.e.allowed, pending.e.outcome, pending.failing]).toEqual([false, "ACCOUNT_DISABLED", ["verification"]]);
+
+    const noPassword = await explain("noPassword");
+    expect([noPassword.e.allowed, noPassword.e.outcome, noPassword.failing]).toEqual([false, "INVALID_CREDENTIALS", ["directoryMode"]]);
+    expect(noPassword.step("directoryMode").detail).toBe("The account has no password set, so it cannot sign in with one.");
   });
 });

@@ -43,7 +43,7 @@ describe("explainSignIn for each state", () => {
     const e = await explain(a, who.login);
     expect(e).toMatchObject({ allowed: true, outcome: null, requiredActions: [] });
     expect(e.steps.map((s) => s.step)).toEqual([
-      "account", "enabled", "customerGroup", "profile", "lock", "failures", "passwordExpiry", "mustChange", "directoryMode",
+      "account", "enabled", "verification", "customerGroup", "profile", "lock", "failures", "passwordExpiry", "mustChange", "directoryMode",
     ]);
     expect(e.steps.every((s) => s.passed)).toBe(true);
     expect(JSON.stringify(e)).not.toMatch(/argon2|\$/);
@@ -57,6 +57,7 @@ describe("explainSignIn for each state", () => {
     const cases: Array<[Partial<typeof portalAccounts.$inferInsert>, string, string]> = [
       [{ enabled: false }, "enabled", "ACCOUNT_DISABLED"],
       [{ profileId: null }, "profile", "ACCOUNT_DISABLED"],
+      [{ pendingVerification: true }, "verification", "ACCOUNT_DISABLED"],
       [{ locked: true }, "lock", "ACCOUNT_LOCKED"],
       [{ lockedUntil: new Date(time.now().getTime() + 5 * MINUTE) }, "lock", "ACCOUNT_LOCKED"],
       [{ authMode: "LDAP" }, "directoryMode", "INVALID_CREDENTIALS"],
@@ -109,6 +110,7 @@ describe("explainSignIn for each state", () => {
     const a = await admin();
     const e = await explain(a, "ADMIN", "STAFF");
     expect([e.allowed, step(e, "account").detail]).toEqual([true, "A staff user with this login exists."]);
+    expect(step(e, "verification")).toEqual({ step: "verification", passed: true, detail: "Staff users are not self-registered." });
   });
 });
 
@@ -137,6 +139,7 @@ describe("explainSignIn agrees with login", () => {
       enabled: fc.boolean(),
       portalEnabled: fc.boolean(),
       hasProfile: fc.boolean(),
+      pendingVerification: fc.boolean(),
       locked: fc.boolean(),
       lockedUntil: fc.option(minutes),
       mustChangePassword: fc.boolean(),
@@ -157,6 +160,7 @@ describe("explainSignIn agrees with login", () => {
         await setAccount(who.contact.id, {
           enabled: s.enabled,
           profileId: s.hasProfile ? who.profileId : null,
+          pendingVerification: s.pendingVerification,
           locked: s.locked,
           lockedUntil: s.lockedUntil === null ? null : new Date(now + s.lockedUntil),
           mustChangePassword: s.mustChangePassword,
@@ -195,9 +199,16 @@ describe("explainSignIn agrees with login", () => {
         examples: [
           [
             {
-              clockShift: 0, enabled: false, portalEnabled: false, hasProfile: false, locked: false, lockedUntil: null,
+              clockShift: 0, enabled: false, portalEnabled: false, hasProfile: false, pendingVerification: false, locked: false, lockedUntil: null,
               mustChangePassword: false, passwordResetDate: null, passwordNeverExpires: false, passwordChangedAt: 0, ldap: true,
               throttle: { failures: 3, windowStartedAt: 0, lockedUntil: null, lockedIndefinitely: false },
+            },
+          ],
+          // Self-registered and not verified, all else in order: refused, and the explanation says so.
+          [
+            {
+              clockShift: 0, enabled: true, portalEnabled: true, hasProfile: true, pendingVerification: true, locked: false, lockedUntil: null,
+              mustChangePassword: false, passwordResetDate: null, passwordNeverExpires: false, passwordChangedAt: 0, ldap: false, throttle: null,
             },
           ],
         ],

@@ -4,7 +4,7 @@ import { count, eq, sql } from "drizzle-orm";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GatehouseClient } from "../../client-sdk/src/index.js";
-import { auditEvents, authenticationPolicies, contacts, organisations, outboundEmails, portalAccounts } from "../../src/db/schema/index.js";
+import { auditEvents, authenticationPolicies, contacts, organisations, outboundEmails, portalAccounts, users } from "../../src/db/schema/index.js";
 import { customerGroup, newPassword, portalProfile, portalUser, unique } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { expectRefusal } from "../customers/support.js";
@@ -85,6 +85,26 @@ describe("self-registration", () => {
     expect(server.logs.join("\n")).not.toContain(input.password);
   });
 
+  it("explainSignIn shows the verification step failing (ACCOUNT_DISABLED) until the email link is opened", async () => {
+    const group = await selfRegistrationGroup();
+    const input = registration(group.id);
+    await server.anonymous.RegisterPortalAccount({ input });
+    const explain = async () => (await admin.ExplainSignIn({ audience: "PORTAL", login: input.login })).explainSignIn;
+    const before = await explain();
+    expect([before.allowed, before.outcome]).toEqual([false, "ACCOUNT_DISABLED"]);
+    expect(before.steps.filter((s) => !s.passed)).toEqual([
+      { step: "verification", passed: false, detail: "The account registered itself and has not confirmed its email address yet." },
+    ]);
+    expect(before.steps.map((s) => s.step).slice(0, 3)).toEqual(["account", "enabled", "verification"]);
+
+    const token = linkToken(await deliveredText(input.email, "registration-verification"), "https://portal.example.test/verify-registration");
+    await server.anonymous.VerifyRegistration({ token });
+    const after = await explain();
+    expect([after.allowed, after.outcome]).toEqual([true, null]);
+    expect(after.steps.find((s) => s.step === "verification")).toEqual({ step: "verification", passed: true, detail: "The account's email address is verified." });
+    expect(after.steps.every((s) => s.passed)).toBe(true);
+  });
+
   it("answers true and creates nothing for a group without selfRegistration, an unknown group, a taken login or a taken email", async () => {
     const closed = await customerGroup(admin, { portalEnabled: true });
     const open = await selfRegistrationGroup();
@@ -142,6 +162,57 @@ describe("password-expiry-warning", () => {
       await server.deliverDue();
       await server.deliverDue();
       expect(await warnings()).toBe(2);
+    } finally {
+      await server.db.delete(authenticationPolicies).where(eq(authenticationPolicies.organisationGroupId, org.organisationGroupId));
+    }
+  });
+  it("goes to active staff users with an email address too, once per password, worded for the back office", async () => {
+    const [org] = await server.db.select().from(organisations).where(eq(organisations.slug, "default"));
+    // The clock has moved past the admin's own password's expiry in the test before: give it a fresh one.
+    await server.db.update(users).set({ passwordChangedAt: time.clock() }).where(eq(users.username, "admin"));
+    await admin.UpdateAuthenticationPolicy({ input: { password: { maxAgeDays: 30, expiryWarningDays: 7 } } });
+    try {
+      const staff = async (input: { email: string | null; state?: "ACTIVE" | "INACTIVE"; systemLanguage?: string }) =>
+        (await admin.CreateUser({ input: { username: `staff-${unique()}`, firstName: "Sigrid", lastName: `Staff-${unique()}`, password: newPassword(), ...input } })).createUser;
+      const email = `sigrid.${unique()}@example.com`;
+      const sigrid = await staff({ email, systemLanguage: "de" });
+      const inactive = await staff({ email: `inactive.${unique()}@example.com`, state: "INACTIVE" });
+      const noEmail = await staff({ email: null });
+      const warningsTo = async (to: string) =>
+        (await server.db.select().from(outboundEmails).where(sql`${outboundEmails.to} = ${to} and ${outboundEmails.templateKey} = 'password-expiry-warning'`)).length;
+      const warnedFor = async (id: string) => (await server.db.select().from(users).where(eq(users.id, id)))[0].expiryWarningSentFor;
+
+      await server.deliverDue();
+      time.advance(22 * DAY);
+      await server.deliverDue();
+      expect(await warningsTo(email)).toBe(0);
+      time.advance(1.5 * DAY); // inside the 7-day window before day 30
+      await server.deliverDue();
+      await server.deliverDue();
+      expect(await warningsTo(email)).toBe(1);
+      time.advance(DAY);
+      await server.deliverDue();
+      expect(await warningsTo(email)).toBe(1);
+      // Inactive users and users without an address get none, and are not marked as warned.
+      expect(await warningsTo(inactive.email!)).toBe(0);
+      expect(await warnedFor(inactive.id)).toBeNull();
+      expect(await warnedFor(noEmail.id)).toBeNull();
+
+      const text = await deliveredText(email, "password-expiry-warning");
+      expect(text).toContain(sigrid.username);
+      expect(text).toContain("Backoffice-Logins");
+      expect(text).not.toContain("Portal");
+      expect(text).not.toContain("https://portal.example.test");
+
+      admin = await server.admin();
+      await admin.ChangeUserPassword({ input: { userId: sigrid.id, newPassword: newPassword() } });
+      time.advance(22 * DAY);
+      await server.deliverDue();
+      expect(await warningsTo(email)).toBe(1);
+      time.advance(2 * DAY);
+      await server.deliverDue();
+      await server.deliverDue();
+      expect(await warningsTo(email)).toBe(2);
     } finally {
       await server.db.delete(authenticationPolicies).where(eq(authenticationPolicies.organisationGroupId, org.organisationGroupId));
     }

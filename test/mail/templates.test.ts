@@ -86,6 +86,15 @@ describe("message templates", () => {
     });
     expect(saved.subject).toMatch(/läuft in \d+ Tagen ab/);
     expect(saved.textBody).toContain("Hallo Grete Lovelace");
+    // The expiry warning goes to staff users too: the audience variable words it for the back office.
+    const { previewMessageTemplate: staff } = await admin.PreviewMessageTemplate({
+      input: { key: "password-expiry-warning", locale: "en", sample: { audience: "STAFF" } },
+    });
+    expect(staff.subject).toBe("Your back-office password expires in 5 days");
+    expect(staff.textBody).toContain("the password of your back-office login ada.lovelace expires on");
+    expect(staff.textBody).not.toMatch(/portal/i);
+    const { messageTemplates } = await admin.MessageTemplates();
+    expect(messageTemplates.find((t) => t.key === "password-expiry-warning")!.variables).toContain("audience");
     const { previewMessageTemplate: draft } = await admin.PreviewMessageTemplate({
       input: { key: "portal-credentials", locale: "en", subject: "For {{ login }}", body: "{{ contact.firstName }}: <{{ password }}>", sample: { login: "kim" } },
     });

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "Where cases live; roles grant read, write and append per queue." })
+@ObjectType({ description: "Where cases live; roles grant read, write and append per queue.", simpleResolvers: true })
 export class Queue {
   @Field(() => ID)
   id!: string;

@@ -9,10 +9,8 @@ export class AuthResolver {
   @Mutation(() => LoginResult, { description: "Signs in to the portal or the back office. One per document." })
   async login(@Arg("input", () => LoginInput) input: LoginInput, @Ctx() ctx: Context) {
     const outcome = await service.login(ctx.deps, input, ctx.clientAddress);
-    const loader = outcome.principal.__typename === "User" ? ctx.loaders.user : ctx.loaders.contact;
-    const row = await loader.load(outcome.principal.id);
     ctx.signedIn = { kind: outcome.principal.__typename, id: outcome.principal.id };
-    return { ...outcome, principal: { ...row, __typename: outcome.principal.__typename } };
+    return outcome;
   }
 
   @Mutation(() => Boolean, { description: "Ends the current session; true even when none was open." })

@@ -3,14 +3,16 @@ import { audit } from "../../audit/audit.js";
 import { assertPasswordAllowed, type PasswordOwner, recordPasswordHistory } from "../../auth/password-policy.js";
 import { type AuthenticationPolicy, DEFAULT_POLICY, policySchema } from "../../auth/policy.js";
 import { takeSignInAttempt } from "../../auth/rate-limit.js";
-import { afterOwnPasswordChange, createSession, endSession, endSessionsOf } from "../../auth/sessions.js";
+import { afterOwnPasswordChange, endSession, endSessionsOf } from "../../auth/sessions.js";
 import { decideSignIn, hasLocalPassword, type SignInSubject } from "../../auth/sign-in-decision.js";
-import { clearThrottle, readThrottle, recordFailedSignIn, resetAfterSuccess, type ThrottleKey } from "../../auth/throttle.js";
+import { clearThrottle, recordFailedSignIn, type ThrottleKey } from "../../auth/throttle.js";
+import { newToken, tokenHash } from "../../auth/tokens.js";
 import type { Caller, Deps, Principal } from "../../context.js";
-import { authenticationPolicies, contacts, customerGroups, organisations, portalAccounts, users } from "../../db/schema/index.js";
+import { contacts, customerGroups, organisations, portalAccounts, users } from "../../db/schema/index.js";
 import { DEFAULT_ORGANISATION_SLUG } from "../../db/schema/organisations.js";
 import { AppError, accountLocked, badInput, ensure, ErrorCode, forbidden, invalidCredentials, notFound } from "../../errors.js";
 import type { LoginInput } from "./auth.types.js";
+import { readSignIn, writeSignIn } from "./sign-in.queries.js";
 
 type LoginDeps = Pick<Deps, "db" | "hasher" | "clock" | "config">;
 
@@ -20,7 +22,8 @@ export type LoginOutcome = {
   requiredActions: string[];
   passwordExpiresInDays: number | null;
   warnings: string[];
-  principal: { __typename: "User" | "Contact"; id: string };
+  /** The signed-in user's or contact's row, read with the sign-in, so nothing reloads it. */
+  principal: (typeof users.$inferSelect & { __typename: "User" }) | (typeof contacts.$inferSelect & { __typename: "Contact" });
 };
 
 export async function findOrganisation(deps: Pick<Deps, "db">, slug: string | null | undefined) {
@@ -31,36 +34,28 @@ export async function findOrganisation(deps: Pick<Deps, "db">, slug: string | nu
   return org;
 }
 
-/** The organisation a sign-in names and its group's policy, in one query (sign-in is the hot path). */
-async function organisationAndPolicy(deps: Pick<Deps, "db">, slug: string | null | undefined) {
-  const [row] = await deps.db
-    .select({ org: organisations, settings: authenticationPolicies.settings })
-    .from(organisations)
-    .leftJoin(authenticationPolicies, eq(authenticationPolicies.organisationGroupId, organisations.organisationGroupId))
-    .where(sql`lower(${organisations.slug}) = lower(${slug ?? DEFAULT_ORGANISATION_SLUG})`);
-  if (!row) return { org: undefined, policy: DEFAULT_POLICY };
-  return { org: row.org, policy: row.settings ? policySchema.parse(row.settings) : DEFAULT_POLICY };
-}
-
 const refusal = (r: { code: string; message: string; lockedUntil?: Date | null }) =>
   r.code === "ACCOUNT_LOCKED" ? accountLocked(r.lockedUntil ?? null) : new AppError(r.code as ErrorCode, r.message);
+
+const MINUTE = 60_000;
 
 /**
  * Signs a staff user or a portal contact in. Unknown logins cost one verification too, a
  * locked name is refused before any verification, and every refusal that could reveal an
- * account comes only after the password was right.
+ * account comes only after the password was right. A success is two statements: one read, one write.
  */
 export async function login(deps: LoginDeps, input: LoginInput, clientAddress: string | null): Promise<LoginOutcome> {
   takeSignInAttempt(deps, clientAddress);
   deps.hasher.assertCapacity();
-  const { org, policy } = await organisationAndPolicy(deps, input.organisation);
+  const found = await readSignIn(deps.db, input.audience, input.organisation, input.login);
+  const org = found?.organisation;
+  const policy = found?.policySettings ? policySchema.parse(found.policySettings) : DEFAULT_POLICY;
   const key: ThrottleKey | null = org ? { organisationId: org.id, audience: input.audience, login: input.login } : null;
   const now = deps.clock();
-  const throttle = key ? await readThrottle(deps.db, key) : undefined;
-  const early = decideSignIn({ throttle, subject: undefined, passwordOk: true }, policy, now);
+  const early = decideSignIn({ throttle: found?.throttle, subject: undefined, passwordOk: true }, policy, now);
   if ("refusal" in early && early.refusal.code === "ACCOUNT_LOCKED") throw refusal(early.refusal);
 
-  const subject = org ? await findSubject(deps, org.id, input.audience, input.login) : undefined;
+  const subject = found?.user ? userSubject(found.user) : found?.account ? accountSubject(found.account, found.portalEnabled === true) : undefined;
   const passwordOk = await deps.hasher.verify(subject && hasLocalPassword(subject) ? subject.passwordHash : null, input.password);
   const caller: Caller = {
     organisationId: org?.id ?? "",
@@ -80,40 +75,48 @@ export async function login(deps: LoginDeps, input: LoginInput, clientAddress: s
   if ("refusal" in decision) throw refusal(decision.refusal);
   const { requiredActions, passwordExpiresInDays, warnings } = decision.grant;
 
-  return deps.db.transaction(async (tx) => {
-    const lock = await resetAfterSuccess(tx, key!, now);
-    if (lock.locked) throw accountLocked(lock.until);
-    const session = await createSession(
-      tx,
-      deps,
-      {
-        organisationId: org!.id,
-        audience: input.audience,
-        ...(subject.kind === "User" ? { userId: subject.id } : { contactId: subject.id }),
-        requiredActions,
-        clientAddress,
-      },
-      policy.session.absoluteTimeoutMinutes,
-    );
-    if (subject.kind === "User") {
-      await tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, subject.id));
-    } else {
-      await tx
-        .update(portalAccounts)
-        .set({ lastLoginAt: now, failedLoginCount: 0 })
-        .where(eq(portalAccounts.contactId, subject.id));
-    }
-    await audit(tx, caller, { action: "login", entityType: subject.kind, entityId: subject.id, changes: { audience: input.audience } });
-    return {
-      token: session.token,
-      expiresAt: session.expiresAt,
-      requiredActions,
-      passwordExpiresInDays,
-      warnings,
-      principal: { __typename: subject.kind, id: subject.id },
-    };
+  const token = newToken();
+  const expiresAt = new Date(now.getTime() + policy.session.absoluteTimeoutMinutes * MINUTE);
+  const written = await writeSignIn(deps.db, {
+    key: key!,
+    now,
+    session: { tokenHash: tokenHash(token), expiresAt, requiredActions },
+    subject,
+    clientAddress,
+    changes: { audience: input.audience },
   });
+  if (!written.sessionId) throw accountLocked(written.lockedUntil);
+  const principal = found!.user ? { ...found!.user, __typename: "User" as const } : { ...found!.contact!, __typename: "Contact" as const };
+  return { token, expiresAt, requiredActions, passwordExpiresInDays, warnings, principal };
 }
+
+const userSubject = (user: typeof users.$inferSelect): SignInSubject => ({
+  kind: "User",
+  id: user.id,
+  login: user.username,
+  passwordHash: user.passwordHash,
+  active: user.state === "ACTIVE",
+  mustChangePassword: user.mustChangePassword,
+  passwordChangedAt: user.passwordChangedAt,
+});
+
+const accountSubject = (account: typeof portalAccounts.$inferSelect, portalEnabled: boolean): SignInSubject => ({
+  kind: "Contact",
+  id: account.contactId,
+  login: account.login,
+  passwordHash: account.passwordHash,
+  authMode: account.authMode,
+  enabled: account.enabled,
+  locked: account.locked,
+  lockedUntil: account.lockedUntil,
+  mustChangePassword: account.mustChangePassword,
+  passwordResetDate: account.passwordResetDate,
+  passwordNeverExpires: account.passwordNeverExpires,
+  passwordChangedAt: account.passwordChangedAt,
+  profileId: account.profileId,
+  pendingVerification: account.pendingVerification,
+  portalEnabled,
+});
 
 /** The account a login names in an organisation, with everything sign-in looks at. */
 export async function findSubject(
@@ -127,40 +130,15 @@ export async function findSubject(
       .select()
       .from(users)
       .where(and(eq(users.organisationId, organisationId), sql`lower(${users.username}) = lower(${login})`));
-    return (
-      user && {
-        kind: "User",
-        id: user.id,
-        login: user.username,
-        passwordHash: user.passwordHash,
-        active: user.state === "ACTIVE",
-        mustChangePassword: user.mustChangePassword,
-        passwordChangedAt: user.passwordChangedAt,
-      }
-    );
+    return user && userSubject(user);
   }
-  const [account] = await deps.db
-    .select({
-      id: portalAccounts.contactId,
-      login: portalAccounts.login,
-      passwordHash: portalAccounts.passwordHash,
-      authMode: portalAccounts.authMode,
-      enabled: portalAccounts.enabled,
-      locked: portalAccounts.locked,
-      lockedUntil: portalAccounts.lockedUntil,
-      mustChangePassword: portalAccounts.mustChangePassword,
-      passwordResetDate: portalAccounts.passwordResetDate,
-      passwordNeverExpires: portalAccounts.passwordNeverExpires,
-      passwordChangedAt: portalAccounts.passwordChangedAt,
-      profileId: portalAccounts.profileId,
-      pendingVerification: portalAccounts.pendingVerification,
-      portalEnabled: customerGroups.portalEnabled,
-    })
+  const [row] = await deps.db
+    .select({ account: portalAccounts, portalEnabled: customerGroups.portalEnabled })
     .from(portalAccounts)
     .innerJoin(contacts, eq(contacts.id, portalAccounts.contactId))
     .innerJoin(customerGroups, eq(customerGroups.id, contacts.customerGroupId))
     .where(and(eq(portalAccounts.organisationId, organisationId), sql`lower(${portalAccounts.login}) = lower(${login})`));
-  return account && { kind: "Contact", ...account };
+  return row && accountSubject(row.account, row.portalEnabled);
 }
 
 async function recordFailure(

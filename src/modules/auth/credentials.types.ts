@@ -124,7 +124,7 @@ export class UpdateAuthenticationPolicyInput {
 @ObjectType()
 export class SignInStep {
   @Field(() => String, {
-    description: "account, enabled, customerGroup, profile, lock, failures, passwordExpiry, mustChange or directoryMode.",
+    description: "account, enabled, verification, customerGroup, profile, lock, failures, passwordExpiry, mustChange or directoryMode.",
   })
   step!: string;
 

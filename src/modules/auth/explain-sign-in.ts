@@ -34,10 +34,18 @@ export async function explainSignIn(
   add("account", !!subject, subject ? `A ${what} with this login exists.` : `No ${what} has this login in this organisation.`);
   if (subject?.kind === "User") {
     add("enabled", subject.active, subject.active ? "The staff user is active." : "The staff user is inactive.");
+    add("verification", true, "Staff users are not self-registered.");
     add("customerGroup", true, "Staff users belong to no customer group.");
     add("profile", true, "Staff users need no portal profile.");
   } else if (subject) {
     add("enabled", subject.enabled, subject.enabled ? "Portal access is enabled." : "Portal access is disabled for this account.");
+    add(
+      "verification",
+      !subject.pendingVerification,
+      subject.pendingVerification
+        ? "The account registered itself and has not confirmed its email address yet."
+        : "The account's email address is verified.",
+    );
     add(
       "customerGroup",
       subject.portalEnabled,

@@ -30,7 +30,7 @@ export class CaseComment {
   author!: typeof Principal | null;
 }
 
-@ObjectType({ description: "A case (ticket): what portal access protects." })
+@ObjectType({ description: "A case (ticket): what portal access protects.", simpleResolvers: true })
 export class Case {
   @Field(() => ID)
   id!: string;

@@ -1,9 +1,12 @@
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 import { PageInfo } from "./pagination.js";
 
-/** A Relay connection type for a node type: `<Name>Connection` and `<Name>Edge`. */
+/**
+ * A Relay connection type for a node type: `<Name>Connection` and `<Name>Edge`. Simple resolvers:
+ * type-graphql's per-field wrapper serves only its own middlewares, which this server does not use.
+ */
 export function Connection<T extends object>(node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field(() => String)
     cursor!: string;
@@ -12,7 +15,7 @@ export function Connection<T extends object>(node: ClassType<T>, name: string) {
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class ConnectionType {
     @Field(() => [Edge])
     edges!: Edge[];

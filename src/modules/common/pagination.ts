@@ -6,7 +6,7 @@ import { badInput } from "../../errors.js";
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;

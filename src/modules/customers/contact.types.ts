@@ -4,7 +4,7 @@ import { Company } from "./company.types.js";
 import { CustomerGroup } from "./customer-group.types.js";
 import { PortalAccount } from "./portal-account.types.js";
 
-@ObjectType({ description: "A person at a customer; the one who may get a portal account." })
+@ObjectType({ description: "A person at a customer; the one who may get a portal account.", simpleResolvers: true })
 export class Contact {
   @Field(() => ID)
   id!: string;
