@@ -35,6 +35,7 @@ const settings = z.object({
   GATEHOUSE_HASH_QUEUE_MAX: int(64, 0, 100_000),
   GATEHOUSE_HASH_QUEUE_MAX_WAIT_MS: int(5000, 1, 600_000),
   GATEHOUSE_SIGNIN_RATE_PER_MINUTE: int(60, 1, 10_000_000),
+  GATEHOUSE_SIGNIN_SYNC_COMMIT: bool(false),
   GATEHOUSE_BODY_LIMIT_BYTES: int(262_144, 1024, 64 * 1024 * 1024),
   GATEHOUSE_STAFF_BODY_LIMIT_BYTES: int(16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
   GATEHOUSE_IMPORT_MAX_ROWS: int(10_000, 1, 1_000_000),
@@ -66,6 +67,8 @@ export type Config = {
   hashing: { concurrency: number; queueMax: number; maxWaitMs: number };
   /** Sign-in and reset requests one client address may make per minute (session timeouts live in the authentication policy). */
   signInRatePerMinute: number;
+  /** Whether a successful sign-in waits for its commit to reach the disk (see writeSignIn). */
+  signInSyncCommit: boolean;
   limits: {
     bodyBytes: number;
     /** Largest request body of a signed-in staff user (bulk imports); never below bodyBytes. */
@@ -128,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxWaitMs: s.GATEHOUSE_HASH_QUEUE_MAX_WAIT_MS,
     },
     signInRatePerMinute: s.GATEHOUSE_SIGNIN_RATE_PER_MINUTE,
+    signInSyncCommit: s.GATEHOUSE_SIGNIN_SYNC_COMMIT,
     limits: {
       bodyBytes: s.GATEHOUSE_BODY_LIMIT_BYTES,
       staffBodyBytes: Math.max(s.GATEHOUSE_BODY_LIMIT_BYTES, s.GATEHOUSE_STAFF_BODY_LIMIT_BYTES),

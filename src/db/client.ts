@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { type SQL, sql } from "drizzle-orm";
+import type { PgDatabase, PgDialect, PgQueryResultHKT, PgSession } from "drizzle-orm/pg-core";
 import * as schema from "./schema/index.js";
 
 /** Both drivers assign to this one type; services never know which is underneath. */
@@ -90,3 +90,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 export { schema, sql };
+
+/**
+ * A raw statement with `sql.placeholder()`s, prepared as a query builder's `.prepare(name)` is:
+ * drizzle offers that only to its builders, and on postgres.js an unprepared statement is parsed
+ * and planned by PostgreSQL on every run. Answers the rows as objects, on either driver.
+ */
+export function prepareRaw<Row>(db: Db, name: string, query: SQL) {
+  const { session, dialect } = db as unknown as { session: PgSession; dialect: PgDialect };
+  const prepared = session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false);
+  return async (values: Record<string, unknown>): Promise<Row[]> => {
+    const result = (await prepared.execute(values)) as Row[] | { rows: Row[] };
+    return Array.isArray(result) ? result : result.rows;
+  };
+}

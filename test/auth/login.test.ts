@@ -43,3 +43,34 @@ describe("login", () => {
     expect(wrong.message).toBe(unknown.message);
   });
 });
+
+describe("login's statements", () => {
+  /** Every statement one successful portal sign-in sends (the servers run no mail worker). */
+  async function signInStatements(target: TestServer) {
+    const admin = await target.admin();
+    const user = await portalUser(admin);
+    target.queries.length = 0;
+    await target.signIn("PORTAL", user.login, user.password);
+    return [...target.queries];
+  }
+
+  it("is one read and one write, which commits asynchronously by default", async () => {
+    const quiet = await startTestServer({ env: { GATEHOUSE_MAIL_POLL_MS: "0" } });
+    const statements = await signInStatements(quiet).finally(() => quiet.close());
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/^select /);
+    expect(statements[1]).toMatch(/insert into "sessions"/);
+    expect(statements[1]).toContain("set_config('synchronous_commit', 'off', true)");
+  });
+
+  it("waits for the disk with GATEHOUSE_SIGNIN_SYNC_COMMIT=true", async () => {
+    const durable = await startTestServer({ env: { GATEHOUSE_SIGNIN_SYNC_COMMIT: "true", GATEHOUSE_MAIL_POLL_MS: "0" } });
+    try {
+      const statements = await signInStatements(durable);
+      expect(statements).toHaveLength(2);
+      expect(statements[1]).toContain("set_config('synchronous_commit', 'on', true)");
+    } finally {
+      await durable.close();
+    }
+  });
+});

@@ -84,6 +84,7 @@ export async function login(deps: LoginDeps, input: LoginInput, clientAddress: s
     subject,
     clientAddress,
     changes: { audience: input.audience },
+    syncCommit: deps.config.signInSyncCommit,
   });
   if (!written.sessionId) throw accountLocked(written.lockedUntil);
   const principal = found!.user ? { ...found!.user, __typename: "User" as const } : { ...found!.contact!, __typename: "Contact" as const };

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { SelectedFields } from "drizzle-orm/pg-core";
-import type { Db } from "../../db/client.js";
+import { type Db, prepareRaw } from "../../db/client.js";
 import {
   auditEvents,
   authenticationPolicies,
@@ -72,42 +72,73 @@ export type SignInWrite = {
   subject: { kind: "User" | "Contact"; id: string };
   clientAddress: string | null;
   changes: Record<string, unknown>;
+  /** Wait for the commit to reach the disk; otherwise PostgreSQL flushes it within a few hundred milliseconds. */
+  syncCommit: boolean;
 };
 
 /**
  * After a right password, one statement: holds the name's throttle row; if failures locked the
  * name meanwhile, writes nothing and returns the lock; otherwise forgets the failures, opens the
  * session, stamps the last sign-in and writes the audit event (data-modifying CTEs are atomic).
+ * Without syncCommit it commits asynchronously: a database crash within PostgreSQL's flush window
+ * (a few hundred milliseconds) forgets the sign-in whole, session and audit event together.
  */
-export async function writeSignIn(db: Db, w: SignInWrite): Promise<{ sessionId: string | null; lockedUntil: Date | null }> {
-  const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+function writeStatement(db: Db, kind: "User" | "Contact", syncCommit: boolean) {
+  const p = sql.placeholder;
   const t = loginThrottles;
-  const onKey = sql`${t.organisationId} = ${w.key.organisationId} and ${t.audience} = ${w.key.audience} and ${t.loginKey} = ${w.key.login.toLowerCase()}`;
+  const now = sql`${p("now")}::timestamptz`;
+  const onKey = sql`${t.organisationId} = ${p("organisationId")} and ${t.audience} = ${p("audience")} and ${t.loginKey} = ${p("loginKey")}`;
   const stamp =
-    w.subject.kind === "User"
-      ? sql`update ${users} set last_login_at = ${ts(w.now)} where ${users.id} = ${w.subject.id} and exists (select 1 from opened)`
-      : sql`update ${portalAccounts} set last_login_at = ${ts(w.now)}, failed_login_count = 0 where ${portalAccounts.contactId} = ${w.subject.id} and exists (select 1 from opened)`;
-  const owner = w.subject.kind === "User" ? sql`${w.subject.id}::uuid, null::uuid` : sql`null::uuid, ${w.subject.id}::uuid`;
-  const result = await db.execute<{ session_id: string | null; locked_until: number | null }>(sql`
+    kind === "User"
+      ? sql`update ${users} set last_login_at = ${now} where ${users.id} = ${p("subjectId")} and exists (select 1 from opened)`
+      : sql`update ${portalAccounts} set last_login_at = ${now}, failed_login_count = 0 where ${portalAccounts.contactId} = ${p("subjectId")} and exists (select 1 from opened)`;
+  const owner = kind === "User" ? sql`${p("subjectId")}::uuid, null::uuid` : sql`null::uuid, ${p("subjectId")}::uuid`;
+  return prepareRaw<{ session_id: string | null; locked_until: number | null }>(
+    db,
+    `signInWrite${kind}${syncCommit ? "Sync" : ""}`,
+    sql`
     with held as (
       select ${t.lockedUntil} as locked_until, ${t.lockedIndefinitely} as locked_indefinitely from ${t} where ${onKey} for update
     ), locked as (
-      select locked_until from held where locked_indefinitely or locked_until > ${ts(w.now)}
+      select locked_until from held where locked_indefinitely or locked_until > ${now}
     ), forgotten as (
       delete from ${t} where ${onKey} and not exists (select 1 from locked)
     ), opened as (
       insert into ${sessions} (token_hash, organisation_id, audience, user_id, contact_id, required_actions, client_address, created_at, last_seen_at, expires_at)
-      select ${w.session.tokenHash}, ${w.key.organisationId}::uuid, ${w.key.audience}, ${owner},
-        string_to_array(${w.session.requiredActions.join(",")}, ','), ${w.clientAddress}, ${ts(w.now)}, ${ts(w.now)}, ${ts(w.session.expiresAt)}
+      select ${p("tokenHash")}, ${p("organisationId")}::uuid, ${p("audience")}, ${owner}, string_to_array(${p("requiredActions")}, ','),
+        ${p("clientAddress")}, ${now}, ${now}, ${p("expiresAt")}::timestamptz
       where not exists (select 1 from locked)
       returning id
     ), stamped as (${stamp}
     ), audited as (
       insert into ${auditEvents} (organisation_id, actor_type, actor_id, action, entity_type, entity_id, changes, client_address)
-      select ${w.key.organisationId}::uuid, ${w.subject.kind}, ${w.subject.id}::uuid, 'login', ${w.subject.kind}, ${w.subject.id}, ${JSON.stringify(w.changes)}::jsonb, ${w.clientAddress}
+      select ${p("organisationId")}::uuid, ${kind}, ${p("subjectId")}::uuid, 'login', ${kind}, ${p("subjectId")}, ${p("changes")}::jsonb, ${p("clientAddress")}
       where exists (select 1 from opened)
     )
-    select (select id from opened) as session_id, (select extract(epoch from locked_until) * 1000 from locked)::float8 as locked_until`);
-  const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ session_id: string | null; locked_until: number | null }>;
+    select (select id from opened) as session_id, (select extract(epoch from locked_until) * 1000 from locked)::float8 as locked_until,
+      set_config('synchronous_commit', ${sql.raw(syncCommit ? "'on'" : "'off'")}, true) as commit_mode`,
+  );
+}
+
+const writes = new WeakMap<Db, Map<string, ReturnType<typeof writeStatement>>>();
+
+export async function writeSignIn(db: Db, w: SignInWrite): Promise<{ sessionId: string | null; lockedUntil: Date | null }> {
+  const variant = `${w.subject.kind}/${w.syncCommit}`;
+  let variants = writes.get(db);
+  if (!variants) writes.set(db, (variants = new Map()));
+  let write = variants.get(variant);
+  if (!write) variants.set(variant, (write = writeStatement(db, w.subject.kind, w.syncCommit)));
+  const [row] = await write({
+    organisationId: w.key.organisationId,
+    audience: w.key.audience,
+    loginKey: w.key.login.toLowerCase(),
+    now: w.now.toISOString(),
+    tokenHash: w.session.tokenHash,
+    expiresAt: w.session.expiresAt.toISOString(),
+    requiredActions: w.session.requiredActions.join(","),
+    subjectId: w.subject.id,
+    clientAddress: w.clientAddress,
+    changes: JSON.stringify(w.changes),
+  });
   return { sessionId: row.session_id, lockedUntil: row.locked_until === null ? null : new Date(Number(row.locked_until)) };
 }

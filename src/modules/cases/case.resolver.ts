@@ -1,8 +1,10 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { callerOf, type Context } from "../../context.js";
 import type { caseComments } from "../../db/schema/index.js";
 import { Queue } from "../access/queue.types.js";
 import { Principal } from "../auth/auth.types.js";
+import { selects } from "../common/selection.js";
 import { Contact } from "../customers/contact.types.js";
 import * as service from "./case.service.js";
 import {
@@ -30,10 +32,11 @@ export class CaseResolver {
     @Arg("first", () => Int, { nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const v = viewer(ctx);
     if (v.kind !== "Contact") throw new Error("myCases is for portal contacts; the shield should have refused");
-    return service.myCases(ctx.deps, v, scope, { first, after });
+    return service.myCases(ctx.deps, v, scope, { first, after, withCount: selects(info, "totalCount") });
   }
 
   @Query(() => CaseConnection, { description: "Staff: cases the user's roles let it read, newest first." })
@@ -42,8 +45,9 @@ export class CaseResolver {
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Arg("filter", () => CaseFilter, { nullable: true }) filter: CaseFilter | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return service.listCases(ctx.deps, viewer(ctx), { first, after, filter });
+    return service.listCases(ctx.deps, viewer(ctx), { first, after, filter, withCount: selects(info, "totalCount") });
   }
 
   @Query(() => Case, { nullable: true, description: "NOT_FOUND when the case does not exist or may not be read." })

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, type Placeholder, type SQL, sql } from "drizzle-orm";
-import { type AnyPgColumn, unionAll } from "drizzle-orm/pg-core";
+import { type AnyPgColumn, type SelectedFields, unionAll } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import type { Caller, Deps, Principal } from "../../context.js";
@@ -45,7 +45,7 @@ export function viewerOf(principal: Principal): Viewer {
     : { kind: "User", organisationId: principal.organisationId, userId: principal.id, superUser: principal.superUser };
 }
 
-type ListArgs = { first?: number | null; after?: string | null };
+type ListArgs = { first?: number | null; after?: string | null; withCount?: boolean };
 
 
 /**
@@ -78,18 +78,22 @@ function caseStatements(db: Db, where: SQL, keyset: boolean, branches: SQL[] = [
     ? unionAll(firstBranch, otherBranches[0], ...otherBranches.slice(1)).orderBy(...newestFirst(cases.createdAt, cases.id)).limit(p("limit"))
     : firstBranch;
   const page = merged.as("page");
-  return {
-    // The rows come from the tables themselves, not through the subquery's columns: drizzle maps
-    // those through proxies, which cost more CPU than the whole page costs PostgreSQL.
-    page: db
-      .select({ kase: cases, queue: queues, contact: contacts, cursorAt: cursorTime(cases.createdAt) })
+  const total = db.select({ n: count() }).from(cases).where(where);
+  // The rows come from the tables themselves, not through the subquery's columns: drizzle maps
+  // those through proxies, which cost more CPU than the whole page costs PostgreSQL.
+  const pageWith = <T extends SelectedFields>(extra: T) =>
+    db
+      .select({ kase: cases, queue: queues, contact: contacts, cursorAt: cursorTime(cases.createdAt), ...extra })
       .from(page)
       .innerJoin(cases, eq(cases.id, page.id))
       .innerJoin(queues, eq(queues.id, cases.queueId))
       .innerJoin(contacts, eq(contacts.id, cases.contactId))
-      .orderBy(...newestFirst(page.createdAt, page.id))
-      .prepare("casePage"),
-    count: db.select({ n: count() }).from(cases).where(where).prepare("caseCount"),
+      .orderBy(...newestFirst(page.createdAt, page.id));
+  return {
+    page: pageWith({}).prepare("casePage"),
+    // totalCount asked for: counted in the page's own statement (one round trip), as an InitPlan run once.
+    pageAndCount: pageWith({ total: sql<number>`(${total})`.mapWith(Number) }).prepare("casePageAndCount"),
+    count: total.prepare("caseCount"),
   };
 }
 type CaseStatements = ReturnType<typeof caseStatements>;
@@ -99,13 +103,18 @@ async function casePage(statementsFor: (keyset: boolean) => CaseStatements, valu
   const first = pageSize(args.first);
   const after = decodeTimeCursor(args.after);
   const statements = statementsFor(after !== null);
-  const rows = await statements.page.execute({ ...values, limit: first + 1, ...(after ? { afterAt: after[0], afterId: after[1] } : {}) });
+  const pageValues = { ...values, limit: first + 1, ...(after ? { afterAt: after[0], afterId: after[1] } : {}) };
+  const rows: Array<Awaited<ReturnType<CaseStatements["page"]["execute"]>>[number] & { total?: number }> = args.withCount
+    ? await statements.pageAndCount.execute(pageValues)
+    : await statements.page.execute(pageValues);
   const nodes: Array<CaseWithRefs & { cursorAt: string }> = rows.map((r) => ({ ...r.kase, queue: r.queue, contact: r.contact, cursorAt: r.cursorAt }));
+  // An empty page carries no count: past the last case, or nothing readable at all.
+  const counted = rows[0]?.total ?? (args.withCount && !after ? 0 : undefined);
   return toPage(
     nodes,
     first,
     (c) => [c.cursorAt, c.id],
-    async () => (await statements.count.execute(values))[0].n,
+    async () => counted ?? (await statements.count.execute(values))[0].n,
   );
 }
 
