@@ -4,6 +4,7 @@ import { and, eq, gt, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-o
 import nodemailer, { type Mail } from "nodemailer";
 import { passwordExpiresAt, policyFor } from "../auth/policy.js";
 import type { Deps } from "../context.js";
+import type { Tx } from "../db/client.js";
 import { contacts, organisations, outboundEmails, portalAccounts, users } from "../db/schema/index.js";
 import { emailDate, queueEmail } from "./outbox.js";
 
@@ -183,43 +184,23 @@ export async function queueExpiryWarnings(deps: DeliveryDeps): Promise<number> {
           isNotNull(portalAccounts.passwordChangedAt),
           lte(portalAccounts.passwordChangedAt, windowOpensFor),
           gt(portalAccounts.passwordChangedAt, expiredFor),
-          sql`${portalAccounts.expiryWarningSentFor} is distinct from ${portalAccounts.passwordChangedAt}`,
+          unwarned(portalAccounts),
         ),
       );
     for (const { account, contact } of candidates) {
-      const expiresAt = passwordExpiresAt(account, policy)!;
-      await deps.db.transaction(async (tx) => {
-        // The conditional update is the claim: with two processes, only one of them gets the row.
-        const [claimed] = await tx
-          .update(portalAccounts)
-          .set({ expiryWarningSentFor: account.passwordChangedAt })
-          .where(
-            and(
-              eq(portalAccounts.contactId, account.contactId),
-              sql`${portalAccounts.expiryWarningSentFor} is distinct from ${portalAccounts.passwordChangedAt}`,
-              eq(portalAccounts.passwordChangedAt, account.passwordChangedAt!),
-            ),
-          )
-          .returning({ id: portalAccounts.contactId });
-        if (!claimed) return;
-        await queueEmail(tx, {
-          organisationId: org.id,
-          to: contact.email!,
-          templateKey: "password-expiry-warning",
-          locale: account.locale,
-          portalUrl: deps.config.mail.portalUrl,
-          now,
-          values: {
-            "contact.firstName": contact.firstName,
-            "contact.lastName": contact.lastName,
-            login: account.login,
-            expiresAt: emailDate(expiresAt),
-            daysLeft: Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / DAY)),
-            audience: "PORTAL",
-          },
-        });
-        queued++;
+      const claimed = await warnOnce(deps, org.id, now, {
+        claim: (tx) =>
+          tx
+            .update(portalAccounts)
+            .set({ expiryWarningSentFor: account.passwordChangedAt })
+            .where(and(eq(portalAccounts.contactId, account.contactId), unwarned(portalAccounts), eq(portalAccounts.passwordChangedAt, account.passwordChangedAt!)))
+            .returning({ id: portalAccounts.contactId }),
+        to: contact.email!,
+        locale: account.locale,
+        expiresAt: passwordExpiresAt(account, policy)!,
+        values: { "contact.firstName": contact.firstName, "contact.lastName": contact.lastName, login: account.login, audience: "PORTAL" },
       });
+      if (claimed) queued++;
     }
 
     // Staff passwords expire under the same policy; inactive users and users without an email address get nothing.
@@ -235,44 +216,57 @@ export async function queueExpiryWarnings(deps: DeliveryDeps): Promise<number> {
           isNotNull(users.passwordChangedAt),
           lte(users.passwordChangedAt, windowOpensFor),
           gt(users.passwordChangedAt, expiredFor),
-          sql`${users.expiryWarningSentFor} is distinct from ${users.passwordChangedAt}`,
+          unwarned(users),
         ),
       );
     for (const user of staff) {
-      const expiresAt = passwordExpiresAt(user, policy)!;
-      await deps.db.transaction(async (tx) => {
-        const [claimed] = await tx
-          .update(users)
-          .set({ expiryWarningSentFor: user.passwordChangedAt })
-          .where(
-            and(
-              eq(users.id, user.id),
-              sql`${users.expiryWarningSentFor} is distinct from ${users.passwordChangedAt}`,
-              eq(users.passwordChangedAt, user.passwordChangedAt!),
-            ),
-          )
-          .returning({ id: users.id });
-        if (!claimed) return;
-        await queueEmail(tx, {
-          organisationId: org.id,
-          to: user.email!,
-          templateKey: "password-expiry-warning",
-          locale: user.systemLanguage ?? user.nativeLanguage,
-          portalUrl: deps.config.mail.portalUrl,
-          now,
-          values: {
-            // The templates' names are a contact's; for a staff user they are the user's own.
-            "contact.firstName": user.firstName,
-            "contact.lastName": user.lastName,
-            login: user.username,
-            expiresAt: emailDate(expiresAt),
-            daysLeft: Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / DAY)),
-            audience: "STAFF",
-          },
-        });
-        queued++;
+      const claimed = await warnOnce(deps, org.id, now, {
+        claim: (tx) =>
+          tx
+            .update(users)
+            .set({ expiryWarningSentFor: user.passwordChangedAt })
+            .where(and(eq(users.id, user.id), unwarned(users), eq(users.passwordChangedAt, user.passwordChangedAt!)))
+            .returning({ id: users.id }),
+        to: user.email!,
+        locale: user.systemLanguage ?? user.nativeLanguage,
+        expiresAt: passwordExpiresAt(user, policy)!,
+        // The templates' names are a contact's; for a staff user they are the user's own.
+        values: { "contact.firstName": user.firstName, "contact.lastName": user.lastName, login: user.username, audience: "STAFF" },
       });
+      if (claimed) queued++;
     }
   }
   return queued;
+}
+
+/** No warning yet for the password the row holds now. */
+const unwarned = (table: typeof users | typeof portalAccounts) => sql`${table.expiryWarningSentFor} is distinct from ${table.passwordChangedAt}`;
+
+/**
+ * Queues one expiry warning in the transaction that claims it: the claim is a conditional update,
+ * so with two server processes only one of them gets the row and sends the email.
+ */
+async function warnOnce(
+  deps: DeliveryDeps,
+  organisationId: string,
+  now: Date,
+  w: { claim: (tx: Tx) => Promise<unknown[]>; to: string; locale: string | null; expiresAt: Date; values: Record<string, string> },
+): Promise<boolean> {
+  return deps.db.transaction(async (tx) => {
+    if ((await w.claim(tx)).length === 0) return false;
+    await queueEmail(tx, {
+      organisationId,
+      to: w.to,
+      templateKey: "password-expiry-warning",
+      locale: w.locale,
+      portalUrl: deps.config.mail.portalUrl,
+      now,
+      values: {
+        ...w.values,
+        expiresAt: emailDate(w.expiresAt),
+        daysLeft: Math.max(0, Math.ceil((w.expiresAt.getTime() - now.getTime()) / DAY)),
+      },
+    });
+    return true;
+  });
 }
