@@ -19,7 +19,7 @@ import {
   MyPermissions,
 } from "./case.types.js";
 
-type CaseParent = service.CaseRow & Partial<Pick<service.CaseWithRefs, "queue" | "contact">>;
+type CaseParent = Pick<service.CaseRow, "id" | "queueId" | "contactId"> & Partial<Pick<service.CaseWithRefs, "queue" | "contact">>;
 type CommentRow = typeof caseComments.$inferSelect;
 
 const viewer = (ctx: Context) => service.viewerOf(ctx.principal!);
