@@ -1,6 +1,6 @@
 import { and, eq, lt, ne, sql } from "drizzle-orm";
 import type { Clock, Deps, Principal } from "../context.js";
-import type { Db, DbOrTx } from "../db/client.js";
+import { type Db, type DbOrTx, perDatabase } from "../db/client.js";
 import { authenticationPolicies, contacts, customerGroups, organisations, portalAccounts, sessions, users } from "../db/schema/index.js";
 import { DEFAULT_POLICY, policySchema } from "./policy.js";
 import { newToken, tokenHash } from "./tokens.js";
@@ -30,8 +30,8 @@ export async function createSession(tx: DbOrTx, deps: Pick<Deps, "clock">, input
   return { token, expiresAt, sessionId: row.id };
 }
 
-/** Built once per database: every request with a token runs it, and building drizzle SQL costs more CPU than running it. */
-const sessionStatement = (db: Db) =>
+/** Every request with a token runs it. */
+const sessionStatement = perDatabase((db: Db) =>
   db
     .select({
       sessionId: sessions.id,
@@ -60,9 +60,8 @@ const sessionStatement = (db: Db) =>
     .leftJoin(portalAccounts, eq(portalAccounts.contactId, sessions.contactId))
     .leftJoin(customerGroups, eq(customerGroups.id, contacts.customerGroupId))
     .where(eq(sessions.tokenHash, sql.placeholder("tokenHash")))
-    .prepare("principalForToken");
-
-const sessionStatements = new WeakMap<Db, ReturnType<typeof sessionStatement>>();
+    .prepare("principalForToken"),
+);
 
 /**
  * The principal behind a bearer token, or null. Account state is read on every request,
@@ -73,9 +72,7 @@ export async function principalForToken(
   token: string,
 ): Promise<Principal | null> {
   const now = deps.clock();
-  let statement = sessionStatements.get(deps.db);
-  if (!statement) sessionStatements.set(deps.db, (statement = sessionStatement(deps.db)));
-  const [row] = await statement.execute({ tokenHash: tokenHash(token) });
+  const [row] = await sessionStatement(deps.db).execute({ tokenHash: tokenHash(token) });
   if (!row) return null;
   // The idle timeout is the policy's as it is now, so a shorter one applies to open sessions too.
   const idleMinutes = (row.policySettings ? policySchema.parse(row.policySettings) : DEFAULT_POLICY).session.idleTimeoutMinutes;

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { SelectedFields } from "drizzle-orm/pg-core";
-import { type Db, prepareRaw } from "../../db/client.js";
+import { type Db, perDatabase, prepareRaw } from "../../db/client.js";
 import {
   auditEvents,
   authenticationPolicies,
@@ -46,13 +46,7 @@ function readStatements(db: Db) {
   };
 }
 
-const prepared = new WeakMap<Db, ReturnType<typeof readStatements>>();
-
-const statementsFor = (db: Db) => {
-  let statements = prepared.get(db);
-  if (!statements) prepared.set(db, (statements = readStatements(db)));
-  return statements;
-};
+const statementsFor = perDatabase(readStatements);
 
 /** The organisation a sign-in names, its group's policy settings, the name's throttle row and the account, in one statement. */
 export async function readSignIn(db: Db, audience: "PORTAL" | "STAFF", slug: string | null | undefined, login: string) {
@@ -120,12 +114,11 @@ function writeStatement(db: Db, kind: "User" | "Contact", syncCommit: boolean) {
   );
 }
 
-const writes = new WeakMap<Db, Map<string, ReturnType<typeof writeStatement>>>();
+const writesOf = perDatabase(() => new Map<string, ReturnType<typeof writeStatement>>());
 
 export async function writeSignIn(db: Db, w: SignInWrite): Promise<{ sessionId: string | null; lockedUntil: Date | null }> {
   const variant = `${w.subject.kind}/${w.syncCommit}`;
-  let variants = writes.get(db);
-  if (!variants) writes.set(db, (variants = new Map()));
+  const variants = writesOf(db);
   let write = variants.get(variant);
   if (!write) variants.set(variant, (write = writeStatement(db, w.subject.kind, w.syncCommit)));
   const [row] = await write({

@@ -3,7 +3,7 @@ import { type AnyPgColumn, type SelectedFields, unionAll } from "drizzle-orm/pg-
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import type { Caller, Deps, Principal } from "../../context.js";
-import { type Db, type DbOrTx, prepareRaw } from "../../db/client.js";
+import { type Db, type DbOrTx, perDatabase, prepareRaw } from "../../db/client.js";
 import {
   caseComments,
   cases,
@@ -151,12 +151,11 @@ async function casePage(statementsFor: (keyset: boolean) => CaseStatements, valu
  * not, scope, keyset or not) with the contact's ids as placeholders, and then only run: building
  * drizzle SQL costs more CPU than PostgreSQL spends on the page.
  */
-const portalStatements = new WeakMap<Db, Map<string, CaseStatements>>();
+const portalStatements = perDatabase(() => new Map<string, CaseStatements>());
 
 function portalListStatements(db: Db, viewer: Viewer & { kind: "Contact" }, scope: CaseScope | null, keyset: boolean): CaseStatements {
   const shape = [viewer.companyId ? "company" : "-", viewer.profileId ? "profile" : "-", scope ?? "ALL", keyset ? "after" : "first"].join("/");
-  let shapes = portalStatements.get(db);
-  if (!shapes) portalStatements.set(db, (shapes = new Map()));
+  const shapes = portalStatements(db);
   let statements = shapes.get(shape);
   if (!statements) {
     const p = sql.placeholder;
