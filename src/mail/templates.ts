@@ -91,14 +91,14 @@ export const DEFAULT_TEMPLATES: Record<TemplateKey, Record<Locale, Text>> = {
   },
   "password-expiry-warning": {
     en: {
-      subject: 'Your {% if audience == "STAFF" %}back-office{% else %}portal{% endif %} password expires in {{ daysLeft }} days',
+      subject: 'Your {% if audience == "STAFF" %}back-office{% else %}portal{% endif %} password expires in {{ daysLeft }} {% if daysLeft == 1 %}day{% else %}days{% endif %}',
       body:
         "Hello {{ contact.firstName }} {{ contact.lastName }},\n\n" +
         'the password of your {% if audience == "STAFF" %}back-office{% else %}portal{% endif %} login {{ login }} expires on {{ expiresAt }}.\n' +
         '{% if audience == "STAFF" %}Please sign in{% else %}Please sign in at {{ portalUrl }}{% endif %} and change it before then.\n',
     },
     de: {
-      subject: 'Ihr {% if audience == "STAFF" %}Backoffice{% else %}Portal{% endif %}-Passwort läuft in {{ daysLeft }} Tagen ab',
+      subject: 'Ihr {% if audience == "STAFF" %}Backoffice{% else %}Portal{% endif %}-Passwort läuft in {{ daysLeft }} {% if daysLeft == 1 %}Tag{% else %}Tagen{% endif %} ab',
       body:
         "Hallo {{ contact.firstName }} {{ contact.lastName }},\n\n" +
         'das Passwort Ihres {% if audience == "STAFF" %}Backoffice{% else %}Portal{% endif %}-Logins {{ login }} läuft am {{ expiresAt }} ab.\n' +

@@ -93,6 +93,11 @@ describe("message templates", () => {
     expect(staff.subject).toBe("Your back-office password expires in 5 days");
     expect(staff.textBody).toContain("the password of your back-office login ada.lovelace expires on");
     expect(staff.textBody).not.toMatch(/portal/i);
+    // One day left is a day, not "1 days", in both languages.
+    for (const [locale, subject] of [["en", "Your portal password expires in 1 day"], ["de", "Ihr Portal-Passwort läuft in 1 Tag ab"]]) {
+      const { previewMessageTemplate: last } = await admin.PreviewMessageTemplate({ input: { key: "password-expiry-warning", locale, sample: { daysLeft: 1 } } });
+      expect(last.subject).toBe(subject);
+    }
     const { messageTemplates } = await admin.MessageTemplates();
     expect(messageTemplates.find((t) => t.key === "password-expiry-warning")!.variables).toContain("audience");
     const { previewMessageTemplate: draft } = await admin.PreviewMessageTemplate({
