@@ -54,8 +54,6 @@ export const conflict = (field: string | undefined, message: string) =>
   new AppError(ErrorCode.CONFLICT, message, field === undefined ? {} : { field });
 export const invalidCredentials = () =>
   new AppError(ErrorCode.INVALID_CREDENTIALS, "The login or the password is wrong.");
-export const accountDisabled = (message = "This account may not sign in.") =>
-  new AppError(ErrorCode.ACCOUNT_DISABLED, message);
 export const accountLocked = (lockedUntil?: Date | null) =>
   new AppError(
     ErrorCode.ACCOUNT_LOCKED,

@@ -3,32 +3,11 @@ import type { Clock, Deps, Principal } from "../context.js";
 import { type Db, type DbOrTx, perDatabase } from "../db/client.js";
 import { authenticationPolicies, contacts, customerGroups, organisations, portalAccounts, sessions, users } from "../db/schema/index.js";
 import { DEFAULT_POLICY, policySchema } from "./policy.js";
-import { newToken, tokenHash } from "./tokens.js";
+import { tokenHash } from "./tokens.js";
 
 const MINUTE = 60_000;
 /** last_seen_at is written at most this often (a tenth of the idle timeout, at most a minute), so a busy session does not write on every request. */
 const touchInterval = (idleMinutes: number) => Math.min(MINUTE, (idleMinutes * MINUTE) / 10);
-
-export type NewSession = {
-  organisationId: string;
-  audience: "PORTAL" | "STAFF";
-  userId?: string;
-  contactId?: string;
-  requiredActions: string[];
-  clientAddress: string | null;
-};
-
-/** Creates a session; the token is returned once and only its hash is stored. */
-export async function createSession(tx: DbOrTx, deps: Pick<Deps, "clock">, input: NewSession, absoluteTimeoutMinutes: number) {
-  const token = newToken();
-  const now = deps.clock();
-  const expiresAt = new Date(now.getTime() + absoluteTimeoutMinutes * MINUTE);
-  const [row] = await tx
-    .insert(sessions)
-    .values({ ...input, tokenHash: tokenHash(token), createdAt: now, lastSeenAt: now, expiresAt })
-    .returning({ id: sessions.id });
-  return { token, expiresAt, sessionId: row.id };
-}
 
 /** Every request with a token runs it. */
 const sessionStatement = perDatabase((db: Db) =>

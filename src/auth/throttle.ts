@@ -32,11 +32,6 @@ export function failuresInWindow(row: ThrottleRow | undefined | null, policy: Au
   return row.windowStartedAt.getTime() + policy.lockout.windowMinutes * MINUTE > now.getTime() ? row.failures : 0;
 }
 
-export async function readThrottle(db: DbOrTx, key: ThrottleKey): Promise<ThrottleRow | undefined> {
-  const [row] = await db.select().from(loginThrottles).where(whereKey(key));
-  return row;
-}
-
 /**
  * Counts one failed sign-in in a single atomic upsert, so concurrent failures, in this process
  * or another sharing the database, cannot slip past the limit. Returns the row after it.
@@ -75,18 +70,6 @@ export async function recordFailedSignIn(db: DbOrTx, key: ThrottleKey, policy: A
     })
     .returning();
   return row;
-}
-
-/**
- * After a right password: refuses (returns the lock) when the name got locked meanwhile,
- * otherwise resets the count. Runs inside the sign-in transaction, holding the row.
- */
-export async function resetAfterSuccess(tx: DbOrTx, key: ThrottleKey, now: Date) {
-  const [row] = await tx.select().from(loginThrottles).where(whereKey(key)).for("update");
-  const lock = throttleLock(row, now);
-  if (lock.locked) return lock;
-  if (row) await tx.delete(loginThrottles).where(whereKey(key));
-  return lock;
 }
 
 /** Lifts a lock and forgets the failures of a name (staff unlock). */

@@ -8,11 +8,11 @@ import { decideSignIn, hasLocalPassword, type SignInSubject } from "../../auth/s
 import { clearThrottle, recordFailedSignIn, type ThrottleKey } from "../../auth/throttle.js";
 import { newToken, tokenHash } from "../../auth/tokens.js";
 import type { Caller, Deps, Principal } from "../../context.js";
-import { contacts, customerGroups, organisations, portalAccounts, users } from "../../db/schema/index.js";
+import { contacts, organisations, portalAccounts, users } from "../../db/schema/index.js";
 import { DEFAULT_ORGANISATION_SLUG } from "../../db/schema/organisations.js";
 import { AppError, accountLocked, badInput, ensure, ErrorCode, forbidden, invalidCredentials, notFound } from "../../errors.js";
 import type { LoginInput } from "./auth.types.js";
-import { readSignIn, writeSignIn } from "./sign-in.queries.js";
+import { type OrganisationRef, readSignIn, writeSignIn } from "./sign-in.queries.js";
 
 type LoginDeps = Pick<Deps, "db" | "hasher" | "clock" | "config">;
 
@@ -47,15 +47,12 @@ const MINUTE = 60_000;
 export async function login(deps: LoginDeps, input: LoginInput, clientAddress: string | null): Promise<LoginOutcome> {
   takeSignInAttempt(deps, clientAddress);
   deps.hasher.assertCapacity();
-  const found = await readSignIn(deps.db, input.audience, input.organisation, input.login);
-  const org = found?.organisation;
-  const policy = found?.policySettings ? policySchema.parse(found.policySettings) : DEFAULT_POLICY;
+  const { found, org, policy, throttle, subject } = await signInState(deps, input.audience, { slug: input.organisation }, input.login);
   const key: ThrottleKey | null = org ? { organisationId: org.id, audience: input.audience, login: input.login } : null;
   const now = deps.clock();
-  const early = decideSignIn({ throttle: found?.throttle, subject: undefined, passwordOk: true }, policy, now);
+  const early = decideSignIn({ throttle, subject: undefined, passwordOk: true }, policy, now);
   if ("refusal" in early && early.refusal.code === "ACCOUNT_LOCKED") throw refusal(early.refusal);
 
-  const subject = found?.user ? userSubject(found.user) : found?.account ? accountSubject(found.account, found.portalEnabled === true) : undefined;
   const passwordOk = await deps.hasher.verify(subject && hasLocalPassword(subject) ? subject.passwordHash : null, input.password);
   const caller: Caller = {
     organisationId: org?.id ?? "",
@@ -119,27 +116,17 @@ const accountSubject = (account: typeof portalAccounts.$inferSelect, portalEnabl
   portalEnabled,
 });
 
-/** The account a login names in an organisation, with everything sign-in looks at. */
-export async function findSubject(
-  deps: Pick<Deps, "db">,
-  organisationId: string,
-  audience: "PORTAL" | "STAFF",
-  login: string,
-): Promise<SignInSubject | undefined> {
-  if (audience === "STAFF") {
-    const [user] = await deps.db
-      .select()
-      .from(users)
-      .where(and(eq(users.organisationId, organisationId), sql`lower(${users.username}) = lower(${login})`));
-    return user && userSubject(user);
-  }
-  const [row] = await deps.db
-    .select({ account: portalAccounts, portalEnabled: customerGroups.portalEnabled })
-    .from(portalAccounts)
-    .innerJoin(contacts, eq(contacts.id, portalAccounts.contactId))
-    .innerJoin(customerGroups, eq(customerGroups.id, contacts.customerGroupId))
-    .where(and(eq(portalAccounts.organisationId, organisationId), sql`lower(${portalAccounts.login}) = lower(${login})`));
-  return row && accountSubject(row.account, row.portalEnabled);
+/** Everything sign-in decides on for a login, in one statement: organisation, policy, the name's throttle row, the account. */
+export async function signInState(deps: Pick<Deps, "db">, audience: "PORTAL" | "STAFF", organisation: OrganisationRef, login: string) {
+  const found = await readSignIn(deps.db, audience, organisation, login);
+  const subject = found?.user ? userSubject(found.user) : found?.account ? accountSubject(found.account, found.portalEnabled === true) : undefined;
+  return {
+    found,
+    org: found?.organisation,
+    policy: found?.policySettings ? policySchema.parse(found.policySettings) : DEFAULT_POLICY,
+    throttle: found?.throttle ?? undefined,
+    subject,
+  };
 }
 
 async function recordFailure(
@@ -174,7 +161,7 @@ async function recordFailure(
  * out of a lock when the policy's lockoutMinutes is 0 (portal accounts also have SetPortalAccess).
  */
 export async function unlockSignIn(deps: Pick<Deps, "db">, caller: Caller, audience: "PORTAL" | "STAFF", login: string) {
-  const subject = await findSubject(deps, caller.organisationId, audience, login);
+  const { subject } = await signInState(deps, audience, { id: caller.organisationId }, login);
   return deps.db.transaction(async (tx) => {
     await clearThrottle(tx, { organisationId: caller.organisationId, audience, login });
     await audit(tx, caller, {

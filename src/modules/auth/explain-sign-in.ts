@@ -1,9 +1,9 @@
-import { policyFor, passwordExpiresAt } from "../../auth/policy.js";
+import { passwordExpiresAt } from "../../auth/policy.js";
 import { decideSignIn, grantFor, hasLocalPassword } from "../../auth/sign-in-decision.js";
-import { failuresInWindow, readThrottle, throttleLock } from "../../auth/throttle.js";
+import { failuresInWindow, throttleLock } from "../../auth/throttle.js";
 import type { Deps, Principal } from "../../context.js";
 import { ensure, forbidden } from "../../errors.js";
-import { findOrganisation, findSubject } from "./auth.service.js";
+import { signInState } from "./auth.service.js";
 
 export type SignInStepRow = { step: string; passed: boolean; detail: string };
 export type SignInExplanationRow = { allowed: boolean; outcome: string | null; requiredActions: string[]; steps: SignInStepRow[] };
@@ -19,13 +19,11 @@ export async function explainSignIn(
   principal: Principal,
   args: { audience: "PORTAL" | "STAFF"; login: string; organisation?: string | null },
 ): Promise<SignInExplanationRow> {
-  const org = args.organisation == null ? { id: principal.organisationId } : await findOrganisation(deps, args.organisation);
+  const organisation = args.organisation == null ? { id: principal.organisationId } : { slug: args.organisation };
+  const { org, policy, throttle, subject } = await signInState(deps, args.audience, organisation, args.login);
   // Staff explain sign-ins of their own organisation only; another slug, known or not, is refused alike.
   ensure(org && org.id === principal.organisationId, () => forbidden("You may explain sign-ins of your own organisation only."));
   const now = deps.clock();
-  const policy = await policyFor(deps.db, org.id);
-  const throttle = await readThrottle(deps.db, { organisationId: org.id, audience: args.audience, login: args.login });
-  const subject = await findSubject(deps, org.id, args.audience, args.login);
   const decision = decideSignIn({ throttle, subject, passwordOk: subject ? hasLocalPassword(subject) : false }, policy, now);
 
   const steps: SignInStepRow[] = [];

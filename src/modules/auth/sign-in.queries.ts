@@ -31,31 +31,42 @@ function readStatements(db: Db) {
         and(eq(loginThrottles.organisationId, organisations.id), eq(loginThrottles.audience, audience), eq(loginThrottles.loginKey, p("loginKey"))),
       )
       .$dynamic();
-  const slug = sql`lower(${organisations.slug}) = lower(${p("slug")})`;
-  return {
-    PORTAL: base("PORTAL", { account: portalAccounts, contact: contacts, portalEnabled: customerGroups.portalEnabled })
+  const portal = () =>
+    base("PORTAL", { account: portalAccounts, contact: contacts, portalEnabled: customerGroups.portalEnabled })
       .leftJoin(portalAccounts, and(eq(portalAccounts.organisationId, organisations.id), sql`lower(${portalAccounts.login}) = lower(${p("login")})`))
       .leftJoin(contacts, eq(contacts.id, portalAccounts.contactId))
-      .leftJoin(customerGroups, eq(customerGroups.id, contacts.customerGroupId))
-      .where(slug)
-      .prepare("signInPortal"),
-    STAFF: base("STAFF", { user: users })
-      .leftJoin(users, and(eq(users.organisationId, organisations.id), sql`lower(${users.username}) = lower(${p("login")})`))
-      .where(slug)
-      .prepare("signInStaff"),
+      .leftJoin(customerGroups, eq(customerGroups.id, contacts.customerGroupId));
+  const staff = () =>
+    base("STAFF", { user: users }).leftJoin(users, and(eq(users.organisationId, organisations.id), sql`lower(${users.username}) = lower(${p("login")})`));
+  // Sign-in names its organisation by slug; staff tools name their own by id.
+  const bySlug = sql`lower(${organisations.slug}) = lower(${p("slug")})`;
+  const byId = eq(organisations.id, p("organisationId"));
+  return {
+    PORTAL: { slug: portal().where(bySlug).prepare("signInPortal"), id: portal().where(byId).prepare("signInPortalById") },
+    STAFF: { slug: staff().where(bySlug).prepare("signInStaff"), id: staff().where(byId).prepare("signInStaffById") },
   };
 }
 
 const statementsFor = perDatabase(readStatements);
 
-/** The organisation a sign-in names, its group's policy settings, the name's throttle row and the account, in one statement. */
-export async function readSignIn(db: Db, audience: "PORTAL" | "STAFF", slug: string | null | undefined, login: string) {
-  const values = { slug: slug ?? DEFAULT_ORGANISATION_SLUG, login, loginKey: login.toLowerCase() };
+export type OrganisationRef = { slug: string | null | undefined } | { id: string };
+
+/**
+ * The organisation, its group's policy settings, the name's throttle row and the account a
+ * sign-in looks at, in one statement: what `login` decides on, and `explainSignIn` explains.
+ */
+export async function readSignIn(db: Db, audience: "PORTAL" | "STAFF", organisation: OrganisationRef, login: string) {
+  const values = {
+    ...("id" in organisation ? { organisationId: organisation.id } : { slug: organisation.slug ?? DEFAULT_ORGANISATION_SLUG }),
+    login,
+    loginKey: login.toLowerCase(),
+  };
+  const by = "id" in organisation ? "id" : "slug";
   if (audience === "STAFF") {
-    const [row] = await statementsFor(db).STAFF.execute(values);
+    const [row] = await statementsFor(db).STAFF[by].execute(values);
     return row && { ...row, account: null, contact: null, portalEnabled: null };
   }
-  const [row] = await statementsFor(db).PORTAL.execute(values);
+  const [row] = await statementsFor(db).PORTAL[by].execute(values);
   return row && { ...row, user: null };
 }
 
