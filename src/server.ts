@@ -6,7 +6,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { PasswordHasher } from "./auth/passwords.js";
-import { principalForToken } from "./auth/sessions.js";
+import { principalForToken, purgeExpiredSessions } from "./auth/sessions.js";
 import { staffBodyLimit } from "./body-limit.js";
 import type { Config } from "./config.js";
 import type { Clock, Context, Deps } from "./context.js";
@@ -30,6 +30,8 @@ export type Server = {
   deps: Deps;
   /** One outbox pass now (expiry warnings, then due emails): what the worker does every GATEHOUSE_MAIL_POLL_MS; tests call it instead of waiting. */
   deliverDue(): Promise<DeliveryPass>;
+  /** Removes sessions past their absolute expiry: what the server does every hour; tests call it instead of waiting. */
+  purgeExpiredSessions(): Promise<void>;
   /** Stops taking requests, finishes those in flight, then closes the database. */
   close(): Promise<void>;
 };
@@ -189,13 +191,18 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
 
   const mail = new DeliveryWorker(deps);
   mail.start();
+  // Expired sessions are refused anyway; this keeps the table from growing without end.
+  const purge = () => purgeExpiredSessions(deps.db, deps.clock);
+  const purging = setInterval(() => purge().catch((error) => app.log.error({ err: error }, "session purge failed")), 3_600_000).unref();
 
   return {
     app,
     deps,
     deliverDue: () => mail.deliverDue(),
+    purgeExpiredSessions: purge,
     async close() {
       closing = true;
+      clearInterval(purging);
       await apollo.stop();
       // After the last request (which may have queued an email) and before the database goes.
       await mail.stop();

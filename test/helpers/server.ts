@@ -69,6 +69,8 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     deps: server.deps,
     /** One outbox delivery pass, run now: tests call it instead of waiting for the worker. */
     deliverDue: () => server.deliverDue(),
+    /** The hourly purge of sessions past their absolute expiry, run now. */
+    purgeExpiredSessions: () => server.purgeExpiredSessions(),
     dataDir,
     anonymous,
     signIn,

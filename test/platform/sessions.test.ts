@@ -76,6 +76,19 @@ describe("timeouts", () => {
     expect(await meCode(token)).toEqual(["UNAUTHENTICATED"]);
   });
 
+  it("are purged from the database once past their absolute expiry, and only then", async () => {
+    const hashOf = (token: string) => createHash("sha256").update(token).digest("hex");
+    const stored = async (token: string) => (await rows(server.db, sql`select id from sessions where token_hash = ${hashOf(token)}`)).length;
+    const token = await signInPortal();
+    advance(ABSOLUTE_MINUTES - 1);
+    await server.purgeExpiredSessions();
+    expect(await stored(token)).toBe(1);
+    advance(2);
+    await server.purgeExpiredSessions();
+    expect(await stored(token)).toBe(0);
+    expect(await meCode(token)).toEqual(["UNAUTHENTICATED"]);
+  });
+
   it("reports the absolute expiry at sign-in", async () => {
     const r = await post(server.url, {
       query: "mutation Login($input: LoginInput!) { login(input: $input) { token expiresAt } }",
