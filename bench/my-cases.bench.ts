@@ -17,7 +17,8 @@
  *
  * Settings: DATABASE_URL (an administrative connection; default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_SECONDS (10: per target, variant and connection count), BENCH_ROUNDS (2: slices per
- * measurement), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS ("10"), BENCH_VISIBLE_CASES (120:
+ * measurement), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS ("10"), BENCH_POOL_SIZE (10: database
+ * connections of each server), BENCH_VISIBLE_CASES (120:
  * the chosen contact reads about this many cases), BENCH_SERVER_NODE_ARGS (node flags for the server
  * only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), and the server's own GATEHOUSE_* settings.
  */
@@ -58,6 +59,7 @@ const SECONDS = positive("BENCH_SECONDS", 10);
 const ROUNDS = Math.round(positive("BENCH_ROUNDS", 2));
 const WARMUP_SECONDS = positive("BENCH_WARMUP_SECONDS", 3);
 const CONNECTIONS = positiveIntegers("BENCH_CONNECTIONS", "10");
+const POOL_SIZE = Math.round(positive("BENCH_POOL_SIZE", 10));
 const VISIBLE_CASES = positive("BENCH_VISIBLE_CASES", 120);
 const PAGE = 20;
 const ADMIN_PASSWORD = `bench-admin-${randomBytes(12).toString("hex")}`;
@@ -247,6 +249,7 @@ async function main() {
         ...process.env,
         DATABASE_URL: database.url,
         PGAPPNAME: "gatehouse",
+        GATEHOUSE_DB_POOL_SIZE: String(POOL_SIZE),
         GATEHOUSE_PORT: String(port),
         GATEHOUSE_HOST: "127.0.0.1",
         GATEHOUSE_DATA_DIR: join(workDir, "data"),
@@ -296,7 +299,7 @@ async function main() {
     const plainPort = await freePort();
     const plain = await startChild(
       ["--import", "tsx", "bench/my-cases-plain.ts"],
-      { ...process.env, DATABASE_URL: database.url, PGAPPNAME: "plain", PORT: String(plainPort) },
+      { ...process.env, DATABASE_URL: database.url, PGAPPNAME: "plain", PORT: String(plainPort), POOL_SIZE: String(POOL_SIZE) },
       join(workDir, "plain.log"),
     );
     children.push(plain);
@@ -364,8 +367,8 @@ async function main() {
         ` (reported ${stats.own}; its company has ${stats.company})`,
     );
     console.log(`  check     both endpoints answer the same ${PAGE} ids and totalCount, and the same ${allGatehouse.length} ids paging through all`);
-    console.log(`  gatehouse POST /graphql ${QUERIES.count}  (bearer token; pool 10)`);
-    console.log(`  plain     GET /my-cases: Fastify + postgres.js, one prepared statement (page + count); no authentication; pool 10`);
+    console.log(`  gatehouse POST /graphql ${QUERIES.count}  (bearer token; pool ${POOL_SIZE})`);
+    console.log(`  plain     GET /my-cases: Fastify + postgres.js, one prepared statement (page + count); no authentication; pool ${POOL_SIZE}`);
     console.log(`  runs      ${SECONDS} s per target, variant and connection count, in ${ROUNDS} alternating slices; warm-up ${WARMUP_SECONDS} s each`);
     console.log(`  load avg  ${loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min) before the runs`);
 

@@ -11,6 +11,7 @@ export async function createApp(
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,
+    poolSize: config.dbPoolSize,
     onQuery: options.onQuery,
   });
   const server = await buildServer({ ...options, config, database });

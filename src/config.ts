@@ -24,6 +24,7 @@ const settings = z.object({
       .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
       .optional(),
   ),
+  GATEHOUSE_DB_POOL_SIZE: int(10, 1, 1000),
   GATEHOUSE_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, "must be at least 12 characters").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   GATEHOUSE_TRUST_PROXY: bool(false),
@@ -60,6 +61,8 @@ export type Config = {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL connections this process opens at most. */
+  dbPoolSize: number;
   adminPassword: string | undefined;
   logLevel: z.infer<typeof settings>["LOG_LEVEL"];
   trustProxy: boolean;
@@ -117,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: s.GATEHOUSE_HOST,
     dataDir: s.GATEHOUSE_DATA_DIR,
     databaseUrl: s.DATABASE_URL,
+    dbPoolSize: s.GATEHOUSE_DB_POOL_SIZE,
     adminPassword: s.GATEHOUSE_ADMIN_PASSWORD,
     logLevel: s.LOG_LEVEL,
     trustProxy: s.GATEHOUSE_TRUST_PROXY,

@@ -94,11 +94,12 @@ export { schema, sql };
 /**
  * A raw statement with `sql.placeholder()`s, prepared as a query builder's `.prepare(name)` is:
  * drizzle offers that only to its builders, and on postgres.js an unprepared statement is parsed
- * and planned by PostgreSQL on every run. Answers the rows as objects, on either driver.
+ * and planned by PostgreSQL on every run. Answers the rows as objects, on either driver; with
+ * `mapRows`, as arrays of column values (timestamps as PostgreSQL's text) that it maps.
  */
-export function prepareRaw<Row>(db: Db, name: string, query: SQL) {
+export function prepareRaw<Row>(db: Db, name: string, query: SQL, mapRows?: (rows: any[][]) => Row[]) {
   const { session, dialect } = db as unknown as { session: PgSession; dialect: PgDialect };
-  const prepared = session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false);
+  const prepared = session.prepareQuery(dialect.sqlToQuery(query), undefined, name, mapRows !== undefined, mapRows as any);
   return async (values: Record<string, unknown>): Promise<Row[]> => {
     const result = (await prepared.execute(values)) as Row[] | { rows: Row[] };
     return Array.isArray(result) ? result : result.rows;

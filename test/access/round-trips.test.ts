@@ -162,6 +162,51 @@ describe("myCases", () => {
   });
 });
 
+describe("what a case list reads in its one statement", () => {
+  type Reporter = { id: string; firstName: string; lastName: string; email: string | null; phone: string | null; createdAt: string; customerGroup: { id: string } };
+  type DetailedPage = { edges: Array<{ node: { id: string; description: string | null; createdAt: string; contact: Reporter } }> };
+  const DETAILED = (list: string) => /* GraphQL */ `
+    query { ${list} { edges { node { id description createdAt contact { ...Reporter } } } } }
+    fragment Reporter on Contact { id firstName lastName ... on Contact { email phone createdAt customerGroup { id } } }
+  `;
+
+  it("answers the reporter's every column when the client asks for more than its names (through fragments too)", async () => {
+    const { result, statements, cases } = await statementsOf(() => ok<{ cases: DetailedPage }>(admin, DETAILED("cases(first: 30)"), {}));
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).toMatch(/"contacts"\."email"/);
+    expect(statements.filter((q) => !q.includes('"customer_groups"'))).toEqual(cases);
+    const reporters = new Map(result.cases.edges.map((e) => [e.node.contact.id, e.node.contact]));
+    expect(reporters.size).toBe(2);
+    for (const [id, listed] of reporters) {
+      const { contact } = await admin.Contact({ id });
+      expect(listed).toMatchObject({ firstName: contact!.firstName, lastName: contact!.lastName, email: contact!.email, phone: contact!.phone });
+      expect(listed.customerGroup.id).toBe(contact!.customerGroup.id);
+      expect(Date.parse(listed.createdAt)).not.toBeNaN();
+    }
+    const one = result.cases.edges[0].node;
+    const { case: single } = await ok<{ case: { description: string | null; createdAt: string } }>(admin, `query ($id: ID!) { case(id: $id) { description createdAt } }`, { id: one.id });
+    expect(one).toMatchObject(single);
+  });
+
+  it("reads only the reporter's names and company when that is all the client asks for", async () => {
+    const { cases } = await statementsOf(() => ok<{ myCases: Page }>(portal, MY_CASES_FULL, { first: 20 }));
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).not.toMatch(/"contacts"\."email"/);
+    expect(cases[0]).toMatch(/"contacts"\."company_id"/);
+  });
+
+  it("a portal contact reads its own details on its own cases, from the same statement", async () => {
+    const { result, cases } = await statementsOf(() => ok<{ myCases: DetailedPage }>(portal, DETAILED("myCases(first: 30, scope: OWN)"), {}));
+    expect(cases).toHaveLength(1);
+    const own = await portal.Me();
+    expect(result.myCases.edges.length).toBeGreaterThan(0);
+    for (const { node } of result.myCases.edges) {
+      expect(node.contact.id).toBe(own.me.__typename === "Contact" ? own.me.id : "");
+      expect(node.contact.email).toBe(own.me.__typename === "Contact" ? own.me.email : "");
+    }
+  });
+});
+
 describe("cases (staff)", () => {
   it.each([1, 20, 100])("first: %i is one statement, totalCount and nested fields included", async (first) => {
     for (const client of [staff, admin]) {

@@ -4,7 +4,7 @@ import { callerOf, type Context } from "../../context.js";
 import type { caseComments } from "../../db/schema/index.js";
 import { Queue } from "../access/queue.types.js";
 import { Principal } from "../auth/auth.types.js";
-import { selects } from "../common/selection.js";
+import { selectedAt, selects } from "../common/selection.js";
 import { Contact } from "../customers/contact.types.js";
 import * as service from "./case.service.js";
 import {
@@ -24,6 +24,12 @@ type CommentRow = typeof caseComments.$inferSelect;
 
 const viewer = (ctx: Context) => service.viewerOf(ctx.principal!);
 
+/** What a case list's one statement reads besides the page: its count, and the reporters' details, when asked for. */
+const listArgs = (info: GraphQLResolveInfo) => ({
+  withCount: selects(info, "totalCount"),
+  contactDetails: [...selectedAt(info, ["edges", "node", "contact"])].some((field) => !service.LISTED_CONTACT_FIELDS.has(field)),
+});
+
 @Resolver(() => Case)
 export class CaseResolver {
   @Query(() => CaseConnection, { description: "Portal: the cases the signed-in contact may read, newest first." })
@@ -36,7 +42,7 @@ export class CaseResolver {
   ) {
     const v = viewer(ctx);
     if (v.kind !== "Contact") throw new Error("myCases is for portal contacts; the shield should have refused");
-    return service.myCases(ctx.deps, v, scope, { first, after, withCount: selects(info, "totalCount") });
+    return service.myCases(ctx.deps, v, scope, { first, after, ...listArgs(info) });
   }
 
   @Query(() => CaseConnection, { description: "Staff: cases the user's roles let it read, newest first." })
@@ -47,7 +53,7 @@ export class CaseResolver {
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return service.listCases(ctx.deps, viewer(ctx), { first, after, filter, withCount: selects(info, "totalCount") });
+    return service.listCases(ctx.deps, viewer(ctx), { first, after, filter, ...listArgs(info) });
   }
 
   @Query(() => Case, { nullable: true, description: "NOT_FOUND when the case does not exist or may not be read." })

@@ -1,5 +1,5 @@
 import { and, asc, eq, type Placeholder, type SQL, sql } from "drizzle-orm";
-import { type AnyPgColumn, type SelectedFields, unionAll } from "drizzle-orm/pg-core";
+import { unionAll } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { audit, diff } from "../../audit/audit.js";
 import type { Caller, Deps, Principal } from "../../context.js";
@@ -28,33 +28,34 @@ import type { AddCaseCommentInput, CaseFilter, CaseScope, CreateCaseInput } from
 
 export type CaseRow = typeof cases.$inferSelect;
 
-/** What the Case, Queue and Contact types show and their rules read: a list page decodes nothing more. */
-const listed = {
-  kase: {
-    id: cases.id,
-    number: cases.number,
-    subject: cases.subject,
-    description: cases.description,
-    status: cases.status,
-    createdAt: cases.createdAt,
-    queueId: cases.queueId,
-    contactId: cases.contactId,
-  },
-  queue: { id: queues.id, name: queues.name },
-  contact: {
-    id: contacts.id,
-    firstName: contacts.firstName,
-    lastName: contacts.lastName,
-    email: contacts.email,
-    phone: contacts.phone,
-    companyId: contacts.companyId,
-    customerGroupId: contacts.customerGroupId,
-    createdAt: contacts.createdAt,
-  },
+/**
+ * A case of a list page with its queue and reporter, read in the page's one statement. The reporter
+ * carries what the Contact type's rules read (its company) and, when the client asks for more than
+ * its names, every column the type shows.
+ */
+export type CaseWithRefs = {
+  id: string;
+  number: number;
+  subject: string;
+  description: string | null;
+  status: CaseRow["status"];
+  createdAt: Date;
+  queueId: string;
+  contactId: string;
+  queue: { id: string; name: string };
+  contact: ListedContact;
 };
-type Columns<T> = { [K in keyof T]: T[K] extends { _: { data: infer D; notNull: infer N } } ? (N extends true ? D : D | null) : never };
-/** A case of a list page with its queue and reporter, joined into the page's one query. */
-export type CaseWithRefs = Columns<typeof listed.kase> & { queue: Columns<typeof listed.queue>; contact: Columns<typeof listed.contact> };
+type ListedContact = { id: string; firstName: string; lastName: string; companyId: string | null } & Partial<{
+  email: string | null;
+  phone: string | null;
+  customerGroupId: string;
+  createdAt: Date;
+}>;
+/** A page row: the case, its cursor's timestamp as PostgreSQL wrote it (all its microseconds), and the count when asked. */
+type ListedCase = CaseWithRefs & { cursorAt: string; total?: number };
+
+/** Contact fields a list page answers from the reporter's names and company alone; any other asks for `contactDetails`. */
+export const LISTED_CONTACT_FIELDS = new Set(["__typename", "id", "firstName", "lastName", "company", "portalAccount"]);
 
 export function viewerOf(principal: Principal): Viewer {
   return principal.kind === "Contact"
@@ -68,30 +69,67 @@ export function viewerOf(principal: Principal): Viewer {
     : { kind: "User", organisationId: principal.organisationId, userId: principal.id, superUser: principal.superUser };
 }
 
-type ListArgs = { first?: number | null; after?: string | null; withCount?: boolean };
-
-
-/**
- * A cursor's timestamp with all of PostgreSQL's microseconds: a JavaScript Date keeps only
- * milliseconds, and a cursor cut to them would skip the cases later in the same millisecond.
- */
-const cursorTime = (column: AnyPgColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+type ListArgs = { first?: number | null; after?: string | null; withCount?: boolean; contactDetails?: boolean };
 
 /**
- * The two statements of a case list: one keyset page of the cases `where` allows, newest first,
- * with queue and reporter joined in, and its count. The page is chosen from `cases` alone and
- * only its rows are joined. With `branches` (disjoint predicates whose "or" is `where`), the
- * page is the merge of each branch's own newest rows, so that each is one ordered index range
- * scan that stops after the page (Merge Append), rather than every readable case read and sorted.
- * Placeholders: limit, and afterAt/afterId with `keyset`; `where` may hold more. Prepared:
- * postgres.js parses each statement once per connection, and PostgreSQL may keep its plan.
+ * The columns of a page row, in the order `listedCase` reads them: the case's from the page itself,
+ * then its queue's and reporter's. Timestamps arrive as PostgreSQL's text (both drivers leave
+ * them so): the cursor keeps every microsecond of it, which a JavaScript Date would cut to milliseconds.
  */
-function caseStatements(db: Db, where: SQL, keyset: boolean, branches: SQL[] = [where]) {
+const PAGE_COLUMNS = sql.raw(
+  `"page"."id", "page"."number", "page"."subject", "page"."description", "page"."status", "page"."created_at", "page"."queue_id", "page"."contact_id"`,
+);
+const listedCase = (contactDetails: boolean, counted: boolean) => (r: any[]): ListedCase => {
+  const contact: ListedContact = { id: r[10], firstName: r[11], lastName: r[12], companyId: r[13] };
+  if (contactDetails) {
+    contact.email = r[14];
+    contact.phone = r[15];
+    contact.customerGroupId = r[16];
+    contact.createdAt = new Date(r[17]);
+  }
+  const row: ListedCase = {
+    id: r[0],
+    number: Number(r[1]),
+    subject: r[2],
+    description: r[3],
+    status: r[4],
+    createdAt: new Date(r[5]),
+    queueId: r[6],
+    contactId: r[7],
+    queue: { id: r[8], name: r[9] },
+    contact,
+    cursorAt: r[5],
+  };
+  if (counted) row.total = Number(r[r.length - 1]);
+  return row;
+};
+
+/**
+ * The statements of a case list: one keyset page of the cases `where` allows, newest first, with
+ * queue and reporter joined in, with or without its count. The page is chosen from `cases` alone,
+ * carrying the columns it shows, and only its rows are joined. With `branches` (disjoint predicates
+ * whose "or" is `where`), the page is the merge of each branch's own newest rows, so that each is
+ * one ordered index range scan that stops after the page (Merge Append), rather than every readable
+ * case read and sorted. Placeholders: limit, and afterAt/afterId with `keyset`; `where` may hold
+ * more. Prepared: postgres.js parses each statement once per connection, and PostgreSQL may keep
+ * its plan. Rows are read as arrays by `listedCase`: drizzle's mapping of a joined row cost more
+ * CPU than PostgreSQL spends on the page.
+ */
+function caseStatements(db: Db, where: SQL, keyset: boolean, contactDetails: boolean, branches: SQL[] = [where]) {
   const p = sql.placeholder;
   const after = () => (keyset ? sql`(${cases.createdAt}, ${cases.id}) < (${p("afterAt")}::timestamptz, ${p("afterId")}::uuid)` : undefined);
   const newest = (branch: SQL) =>
     db
-      .select({ id: cases.id, createdAt: cases.createdAt })
+      .select({
+        id: cases.id,
+        number: cases.number,
+        subject: cases.subject,
+        description: cases.description,
+        status: cases.status,
+        createdAt: cases.createdAt,
+        queueId: cases.queueId,
+        contactId: cases.contactId,
+      })
       .from(cases)
       .where(and(branch, after()))
       .orderBy(...newestFirst(cases.createdAt, cases.id))
@@ -100,27 +138,27 @@ function caseStatements(db: Db, where: SQL, keyset: boolean, branches: SQL[] = [
   const merged = otherBranches.length
     ? unionAll(firstBranch, otherBranches[0], ...otherBranches.slice(1)).orderBy(...newestFirst(cases.createdAt, cases.id)).limit(p("limit"))
     : firstBranch;
-  const page = merged.as("page");
   // The branches are disjoint: their counts add up, and each is counted along its own index.
   const branchCounts = sql.join(
     branches.map((branch) => sql`(select count(*) from ${cases} where ${branch})`),
     sql` + `,
   );
-
-  // The rows come from the tables themselves, not through the subquery's columns: drizzle maps
-  // those through proxies, which cost more CPU than the whole page costs PostgreSQL.
-  const pageWith = <T extends SelectedFields>(extra: T) =>
-    db
-      .select({ ...listed, cursorAt: cursorTime(cases.createdAt), ...extra })
-      .from(page)
-      .innerJoin(cases, eq(cases.id, page.id))
-      .innerJoin(queues, eq(queues.id, cases.queueId))
-      .innerJoin(contacts, eq(contacts.id, cases.contactId))
-      .orderBy(...newestFirst(page.createdAt, page.id));
+  const details = contactDetails ? sql`, ${contacts.email}, ${contacts.phone}, ${contacts.customerGroupId}, ${contacts.createdAt}` : sql``;
+  const pageWith = (name: string, count: SQL | undefined) =>
+    prepareRaw(
+      db,
+      name,
+      sql`select ${PAGE_COLUMNS}, ${queues.id}, ${queues.name}, ${contacts.id}, ${contacts.firstName}, ${contacts.lastName}, ${contacts.companyId}${details}${count ? sql`, ${count}` : sql``}
+        from ${merged.as("page")}
+        join ${queues} on ${queues.id} = "page"."queue_id"
+        join ${contacts} on ${contacts.id} = "page"."contact_id"
+        order by "page"."created_at" desc nulls last, "page"."id" desc nulls last`,
+      (rows) => rows.map(listedCase(contactDetails, count !== undefined)),
+    );
   return {
-    page: pageWith({}).prepare("casePage"),
+    page: pageWith("casePage", undefined),
     // totalCount asked for: counted in the page's own statement (one round trip), as an InitPlan run once.
-    pageAndCount: pageWith({ total: sql<number>`${branchCounts}`.mapWith(Number) }).prepare("casePageAndCount"),
+    pageAndCount: pageWith("casePageAndCount", branchCounts),
     count: prepareRaw<{ n: number | string }>(db, "caseCount", sql`select ${branchCounts} as n`),
   };
 }
@@ -132,14 +170,11 @@ async function casePage(statementsFor: (keyset: boolean) => CaseStatements, valu
   const after = decodeTimeCursor(args.after);
   const statements = statementsFor(after !== null);
   const pageValues = { ...values, limit: first + 1, ...(after ? { afterAt: after[0], afterId: after[1] } : {}) };
-  const rows: Array<Awaited<ReturnType<CaseStatements["page"]["execute"]>>[number] & { total?: number }> = args.withCount
-    ? await statements.pageAndCount.execute(pageValues)
-    : await statements.page.execute(pageValues);
-  const nodes: Array<CaseWithRefs & { cursorAt: string }> = rows.map((r) => ({ ...r.kase, queue: r.queue, contact: r.contact, cursorAt: r.cursorAt }));
+  const rows = await (args.withCount ? statements.pageAndCount : statements.page)(pageValues);
   // An empty page carries no count: past the last case, or nothing readable at all.
   const counted = rows[0]?.total ?? (args.withCount && !after ? 0 : undefined);
   return toPage(
-    nodes,
+    rows,
     first,
     (c) => [c.cursorAt, c.id],
     async () => counted ?? Number((await statements.count(values))[0].n),
@@ -153,8 +188,20 @@ async function casePage(statementsFor: (keyset: boolean) => CaseStatements, valu
  */
 const portalStatements = perDatabase(() => new Map<string, CaseStatements>());
 
-function portalListStatements(db: Db, viewer: Viewer & { kind: "Contact" }, scope: CaseScope | null, keyset: boolean): CaseStatements {
-  const shape = [viewer.companyId ? "company" : "-", viewer.profileId ? "profile" : "-", scope ?? "ALL", keyset ? "after" : "first"].join("/");
+function portalListStatements(
+  db: Db,
+  viewer: Viewer & { kind: "Contact" },
+  scope: CaseScope | null,
+  keyset: boolean,
+  contactDetails: boolean,
+): CaseStatements {
+  const shape = [
+    viewer.companyId ? "company" : "-",
+    viewer.profileId ? "profile" : "-",
+    scope ?? "ALL",
+    keyset ? "after" : "first",
+    contactDetails ? "details" : "names",
+  ].join("/");
   const shapes = portalStatements(db);
   let statements = shapes.get(shape);
   if (!statements) {
@@ -173,7 +220,7 @@ function portalListStatements(db: Db, viewer: Viewer & { kind: "Contact" }, scop
           ? sql`(${predicate} and ${cases.companyId} = ${p("companyId")})`
           : predicate;
     const branches = mayReadBranches(template).map(scoped);
-    statements = caseStatements(db, scoped(mayRead(template)), keyset, branches.length ? branches : undefined);
+    statements = caseStatements(db, scoped(mayRead(template)), keyset, contactDetails, branches.length ? branches : undefined);
     shapes.set(shape, statements);
   }
   return statements;
@@ -191,7 +238,8 @@ export async function myCases(deps: Pick<Deps, "db">, viewer: Viewer & { kind: "
     companyId: viewer.companyId,
     profileId: viewer.profileId,
   };
-  return casePage((keyset) => portalListStatements(deps.db, viewer, scope, keyset), values, args);
+  const contactDetails = args.contactDetails ?? true;
+  return casePage((keyset) => portalListStatements(deps.db, viewer, scope, keyset, contactDetails), values, args);
 }
 
 /** The staff list: cases in queues and customer groups the user's roles let it read (super users: all). */
@@ -202,7 +250,7 @@ export async function listCases(deps: Pick<Deps, "db">, viewer: Viewer, args: Li
   if (f?.contactId) filters.push(idEquals(cases.contactId, f.contactId));
   if (f?.companyId) filters.push(idEquals(cases.companyId, f.companyId));
   if (f?.status) filters.push(eq(cases.status, f.status));
-  return casePage((keyset) => caseStatements(deps.db, and(...filters)!, keyset), {}, args);
+  return casePage((keyset) => caseStatements(deps.db, and(...filters)!, keyset, args.contactDetails ?? true), {}, args);
 }
 
 /** A case the viewer may read, or NOT_FOUND (the two are indistinguishable). */

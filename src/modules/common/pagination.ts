@@ -57,14 +57,31 @@ export type Page<T> = {
   readonly totalCount: Promise<number>;
 };
 
+/** An edge encodes its cursor only when the client asks for it: most list queries never do. */
+class Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly keyOf: (row: T) => unknown[],
+  ) {}
+
+  get cursor() {
+    return encodeCursor(this.keyOf(this.node));
+  }
+}
+
 /** Builds a page from up to first+1 rows fetched in sort order. */
 export function toPage<T>(rows: T[], first: number, keyOf: (row: T) => unknown[], count: () => Promise<number>): Page<T> {
   const hasNextPage = rows.length > first;
   const nodes = hasNextPage ? rows.slice(0, first) : rows;
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  const edges = nodes.map((node) => new Edge(node, keyOf));
   return {
     edges,
-    pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage,
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
+    },
     get totalCount() {
       return count();
     },

@@ -1,19 +1,33 @@
-import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
+import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
+
+/** The fields of selection sets, with those of their fragments and inline fragments. */
+function fieldsOf(info: GraphQLResolveInfo, sets: readonly (SelectionSetNode | undefined)[]): FieldNode[] {
+  const fields: FieldNode[] = [];
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode | undefined) => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) fields.push(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        walk(info.fragments[selection.name.value]?.selectionSet);
+      }
+    }
+  };
+  sets.forEach(walk);
+  return fields;
+}
 
 /**
- * Whether the client selected `field` directly below the field being resolved, through fragments
- * too: lets a list fetch its totalCount in the page's own statement when, and only when, it is asked for.
+ * The names of the fields the client selected at `path` below the field being resolved (for
+ * example ["edges", "node", "contact"]), through fragments too: lets a list read in its one
+ * statement just what is asked for.
  */
-export function selects(info: GraphQLResolveInfo, field: string): boolean {
-  const seen = new Set<string>();
-  const within = (set: SelectionSetNode | undefined): boolean =>
-    (set?.selections ?? []).some((selection) => {
-      if (selection.kind === Kind.FIELD) return selection.name.value === field;
-      if (selection.kind === Kind.INLINE_FRAGMENT) return within(selection.selectionSet);
-      const name = selection.name.value;
-      if (seen.has(name)) return false;
-      seen.add(name);
-      return within(info.fragments[name]?.selectionSet);
-    });
-  return info.fieldNodes.some((node) => within(node.selectionSet));
+export function selectedAt(info: GraphQLResolveInfo, path: readonly string[]): Set<string> {
+  let fields = fieldsOf(info, info.fieldNodes.map((node) => node.selectionSet));
+  for (const name of path) fields = fieldsOf(info, fields.filter((f) => f.name.value === name).map((f) => f.selectionSet));
+  return new Set(fields.map((f) => f.name.value));
 }
+
+/** Whether the client selected `field` directly below the field being resolved: a list fetches its totalCount only then. */
+export const selects = (info: GraphQLResolveInfo, field: string): boolean => selectedAt(info, []).has(field);
