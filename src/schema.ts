@@ -46,10 +46,8 @@ const resolvers = [
  */
 const DateTime = new GraphQLScalarType({
   ...DateTimeResolver.toConfig(),
-  serialize: (value) => {
-    const date = DateTimeResolver.serialize(value) as Date;
-    return date.toISOString();
-  },
+  serialize: (value) =>
+    value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : (DateTimeResolver.serialize(value) as Date).toISOString(),
 });
 
 let built: Promise<GraphQLSchema> | undefined;
