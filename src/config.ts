@@ -45,6 +45,7 @@ const settings = z.object({
   GATEHOUSE_MAX_COST: int(20_000, 100, 10_000_000),
   GATEHOUSE_MAX_TOKENS: int(5_000, 100, 1_000_000),
   GATEHOUSE_MAX_DIRECTIVES: int(50, 1, 1000),
+  GATEHOUSE_GRAPHQL_JIT: bool(true),
   GATEHOUSE_PUBLIC_INTROSPECTION: bool(false),
   GATEHOUSE_PORTAL_PROFILE_SEATS: optionalString.pipe(z.string().regex(/^\d+$/, "must be a whole number").transform(Number).optional()),
   GATEHOUSE_PORTAL_URL: z.url().default("http://localhost:3000").transform((v) => v.replace(/\/+$/, "")),
@@ -85,6 +86,8 @@ export type Config = {
     directives: number;
   };
   publicIntrospection: boolean;
+  /** Execute operations compiled by graphql-jit (false: graphql-js's own executor). */
+  graphqlJit: boolean;
   /** Licence seats: how many portal profiles an organisation may have; unlimited when undefined. */
   portalProfileSeats: number | undefined;
   /** Outgoing email: SMTP when smtpUrl is set, else .eml files under dataDir/outbox. */
@@ -147,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       directives: s.GATEHOUSE_MAX_DIRECTIVES,
     },
     publicIntrospection: s.GATEHOUSE_PUBLIC_INTROSPECTION,
+    graphqlJit: s.GATEHOUSE_GRAPHQL_JIT,
     portalProfileSeats: s.GATEHOUSE_PORTAL_PROFILE_SEATS,
     mail: {
       portalUrl: s.GATEHOUSE_PORTAL_URL,

@@ -16,6 +16,7 @@ import { PortalImportResolver } from "./modules/customers/portal-import.resolver
 import { EmailFlowsResolver } from "./modules/mail/email-flows.resolver.js";
 import { MessageTemplateResolver } from "./modules/mail/message-template.resolver.js";
 import { UserResolver } from "./modules/staff/user.resolver.js";
+import { resolveUnionsByTypename } from "./graphql/executor.js";
 import { requiredActionsGate } from "./permissions/required-actions.js";
 import { checkNestedFieldsSynchronously, resolversOf } from "./permissions/sync-fields.js";
 import { denied, permissionTree, permissions } from "./permissions/tree.js";
@@ -66,7 +67,8 @@ export function buildBareSchema(): Promise<GraphQLSchema> {
 export async function buildExecutableSchema(): Promise<GraphQLSchema> {
   const bare = await buildBareSchema();
   const own = resolversOf(bare);
-  return checkNestedFieldsSynchronously(applyMiddleware(bare, requiredActionsGate, permissions), own, permissionTree, denied);
+  const shielded = checkNestedFieldsSynchronously(applyMiddleware(bare, requiredActionsGate, permissions), own, permissionTree, denied);
+  return resolveUnionsByTypename(shielded);
 }
 
 /** The committed SDL, sorted so that it is stable. */

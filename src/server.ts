@@ -12,6 +12,7 @@ import type { Config } from "./config.js";
 import type { Clock, Context, Deps } from "./context.js";
 import type { Database } from "./db/client.js";
 import { DeliveryWorker, type DeliveryPass } from "./mail/delivery.js";
+import { jitExecutor } from "./graphql/executor.js";
 import { formatError, introspectionPlugin, oneLoginPerDocument, responsePlugin } from "./graphql/plugins.js";
 import { createLoaders } from "./loaders.js";
 import { registerPlayground, sendPlayground, wantsPlayground } from "./playground.js";
@@ -141,8 +142,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     blockFieldSuggestion: { enabled: false },
   }).protect();
 
+  const schema = await buildExecutableSchema();
   const apollo = new ApolloServer<Context>({
-    schema: await buildExecutableSchema(),
+    ...(config.graphqlJit ? { gateway: jitExecutor(schema) } : { schema }),
     csrfPrevention: true,
     // main.ts owns the signals: close() below stops Apollo (which drains Fastify) and then the database.
     stopOnTerminationSignals: false,
