@@ -17,8 +17,8 @@
  *
  * Settings: DATABASE_URL (an administrative connection; default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_SECONDS (10: per target, variant and connection count), BENCH_ROUNDS (2: slices per
- * measurement), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS ("10"), BENCH_POOL_SIZE (10: database
- * connections of each server), BENCH_VISIBLE_CASES (120:
+ * measurement), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS ("10"), BENCH_POOL_SIZE (cores + 1:
+ * database connections of each server), BENCH_VISIBLE_CASES (120:
  * the chosen contact reads about this many cases), BENCH_SERVER_NODE_ARGS (node flags for the server
  * only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), and the server's own GATEHOUSE_* settings.
  */
@@ -59,7 +59,9 @@ const SECONDS = positive("BENCH_SECONDS", 10);
 const ROUNDS = Math.round(positive("BENCH_ROUNDS", 2));
 const WARMUP_SECONDS = positive("BENCH_WARMUP_SECONDS", 3);
 const CONNECTIONS = positiveIntegers("BENCH_CONNECTIONS", "10");
-const POOL_SIZE = Math.round(positive("BENCH_POOL_SIZE", 10));
+// Both servers get the same pool: about as many connections as cores served both best on this
+// 2-core machine (fewer PostgreSQL backends contending for the cores than with 10).
+const POOL_SIZE = Math.round(positive("BENCH_POOL_SIZE", availableParallelism() + 1));
 const VISIBLE_CASES = positive("BENCH_VISIBLE_CASES", 120);
 const PAGE = 20;
 const ADMIN_PASSWORD = `bench-admin-${randomBytes(12).toString("hex")}`;

@@ -232,6 +232,8 @@ describe("the server process", () => {
   it.each([
     ["GATEHOUSE_PORT", "notaport"],
     ["LOG_LEVEL", "loud"],
+    ["GATEHOUSE_DB_POOL_SIZE", "0"],
+    ["GATEHOUSE_GRAPHQL_JIT", "sometimes"],
   ])("stops with a non-zero exit and one stderr line naming %s when it is bad", async (name, value) => {
     const bad = startProcess({ [name]: value });
     const { code } = await bad.exited;
