@@ -2,10 +2,8 @@ import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { callerOf, type Context } from "../../context.js";
 import type { caseComments } from "../../db/schema/index.js";
-import { Queue } from "../access/queue.types.js";
 import { Principal } from "../auth/auth.types.js";
 import { selectedAt, selects } from "../common/selection.js";
-import { Contact } from "../customers/contact.types.js";
 import * as service from "./case.service.js";
 import {
   AddCaseCommentInput,
@@ -19,10 +17,25 @@ import {
   MyPermissions,
 } from "./case.types.js";
 
-type CaseParent = Pick<service.CaseRow, "id" | "queueId" | "contactId"> & Partial<Pick<service.CaseWithRefs, "queue" | "contact">>;
+type CaseParent = Pick<service.CaseRow, "id">;
 type CommentRow = typeof caseComments.$inferSelect;
 
 const viewer = (ctx: Context) => service.viewerOf(ctx.principal!);
+
+/**
+ * A case read alone: its queue and reporter come through the request's loaders, and only when
+ * asked for. List rows carry both from their one statement, so Case.queue and Case.contact are
+ * plain fields, without a resolver call per case.
+ */
+const withRefs = (row: service.CaseRow, ctx: Context) => ({
+  ...row,
+  get queue() {
+    return ctx.loaders.queue.load(row.queueId);
+  },
+  get contact() {
+    return ctx.loaders.contact.load(row.contactId);
+  },
+});
 
 /** What a case list's one statement reads besides the page: its count, and the reporters' details, when asked for. */
 const listArgs = (info: GraphQLResolveInfo) => ({
@@ -57,13 +70,13 @@ export class CaseResolver {
   }
 
   @Query(() => Case, { nullable: true, description: "NOT_FOUND when the case does not exist or may not be read." })
-  case(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
-    return service.findReadableCase(ctx.deps, viewer(ctx), id);
+  async case(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
+    return withRefs(await service.findReadableCase(ctx.deps, viewer(ctx), id), ctx);
   }
 
   @Mutation(() => Case)
-  createCase(@Arg("input", () => CreateCaseInput) input: CreateCaseInput, @Ctx() ctx: Context) {
-    return service.createCase(ctx.deps, callerOf(ctx), viewer(ctx), input);
+  async createCase(@Arg("input", () => CreateCaseInput) input: CreateCaseInput, @Ctx() ctx: Context) {
+    return withRefs(await service.createCase(ctx.deps, callerOf(ctx), viewer(ctx), input), ctx);
   }
 
   @Mutation(() => CaseComment)
@@ -79,16 +92,6 @@ export class CaseResolver {
   @Query(() => MyPermissions, { description: "Per queue, what the signed-in portal account may do." })
   myPermissions(@Ctx() ctx: Context) {
     return service.myPermissions(ctx.deps, viewer(ctx));
-  }
-
-  @FieldResolver(() => Queue)
-  queue(@Root() kase: CaseParent, @Ctx() ctx: Context) {
-    return kase.queue ?? ctx.loaders.queue.load(kase.queueId);
-  }
-
-  @FieldResolver(() => Contact)
-  contact(@Root() kase: CaseParent, @Ctx() ctx: Context) {
-    return kase.contact ?? ctx.loaders.contact.load(kase.contactId);
   }
 
   @FieldResolver(() => [CaseComment])
