@@ -14,13 +14,13 @@
 import postgres from "postgres";
 import { fixed, positive, table } from "./support.js";
 
-const URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+const DATABASE = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 const CLIENTS = Math.round(positive("BENCH_CLIENTS", 10));
 const POOL_SIZE = Math.round(positive("BENCH_POOL_SIZE", 3));
 const WINDOWS = Math.round(positive("BENCH_WINDOWS", 8));
 const WINDOW_SECONDS = positive("BENCH_WINDOW_SECONDS", 2);
 
-const sql = postgres(URL, { max: POOL_SIZE, onnotice: () => {} });
+const sql = postgres(DATABASE, { max: POOL_SIZE, onnotice: () => {} });
 let queries = 0;
 let stopping = false;
 const client = async () => {
