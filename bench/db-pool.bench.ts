@@ -6,7 +6,7 @@
  * second and this process's CPU per query in each window, and the last window's throughput as a
  * share of the first. With more clients than connections every connection stays busy: unpatched,
  * postgres.js 3.4's queue then grew by one slot per query and CPU per query rose without end
- * (here: 27 µs to 84 µs within 16 s, throughput down to 0.31 of the first window); with
+ * (here: 25 µs to 90 µs within 16 s, throughput down to 0.29 of the first window); with
  * patches/postgres+3.4.9.patch it stays flat.
  *
  * Settings: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), and the above.

@@ -23,13 +23,15 @@ export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
     const query = compile(request.document, request.operationName);
     if (!isCompiledQuery(query)) return query;
     const variables = request.request.variables ?? {};
-    // graphql-js's own coercion errors name the variable's node, which Apollo answers as BAD_USER_INPUT.
-    if (request.operation.variableDefinitions?.length) {
+    const result = await query.query(undefined, request.context, variables);
+    if (!result.errors) return result;
+    // No data: jit refused the variables. graphql-js's own errors name the variable's node, which
+    // Apollo answers as BAD_USER_INPUT; asked only then, so variables are coerced once per request.
+    if (result.data === undefined && request.operation.variableDefinitions?.length) {
       const coerced = getVariableValues(schema, request.operation.variableDefinitions, variables);
       if (coerced.errors) return { errors: coerced.errors };
     }
-    const result = await query.query(undefined, request.context, variables);
-    return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
+    return { ...result, errors: result.errors.map(asGraphQLError) };
   };
   return {
     async load() {
